@@ -1,0 +1,1 @@
+"""Claims: story packs, relevance, extraction rules and status aggregation (pure functions)."""

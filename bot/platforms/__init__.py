@@ -1,0 +1,1 @@
+"""Chat platform adapters. Each SDK is imported in its own module only."""
