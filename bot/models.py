@@ -293,3 +293,26 @@ class Reply:
         if self.footer:
             parts.append(self.footer)
         return "\n".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedItem:
+    """A new entry with everything decided about it. Made by the pipeline (pure steps);
+    written by the ledger in the source's transaction."""
+
+    entry: Entry
+    relevant: bool
+    summary: str = ""
+    claims: tuple[Claim, ...] = ()
+    alert: Alert | None = None
+    fingerprint: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPoll:
+    """What one source's transaction wrote. Made by the ledger."""
+
+    new_items: int
+    relevant_items: int
+    claims: int
+    alerts: int

@@ -99,4 +99,3 @@ async def dispatch(request: Request, services: Services) -> Reply:
             result=reply.kind if reply.kind != "info" else "ok",
         )
     return reply
-

@@ -1,0 +1,64 @@
+"""What every part of the ledger shares: the engine, transactions, error wrapping, row mapping.
+
+The ledger is the only place that knows SQL. Any method may raise LedgerError; datetimes going
+in and out are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.errors import LedgerError
+
+
+def aware(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
+
+
+class LedgerBase:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.dialect == "postgresql"
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """One write transaction (BEGIN IMMEDIATE on SQLite)."""
+        try:
+            async with self.engine.connect() as conn:
+                conn = await conn.execution_options(cw_write=True)
+                async with conn.begin():
+                    yield conn
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"ledger write failed: {type(exc).__name__}: {exc}") from exc
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        try:
+            async with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"ledger read failed: {type(exc).__name__}: {exc}") from exc
+
+    def insert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
+        """An INSERT that can say ON CONFLICT DO NOTHING on both engines."""
+        if self.is_postgres:
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    def insert_ignore(self, table: Table, *conflict: str) -> Any:
+        return self.insert(table).on_conflict_do_nothing(index_elements=list(conflict) or None)

@@ -1,0 +1,257 @@
+"""Sources in the ledger: curated seeding, admin changes, due-source leases, fetch health."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+
+from bot.claims.pack import SourceSpec
+from bot.errors import UserError
+from bot.ledger.base import LedgerBase, aware
+from bot.ledger.schema import items, sources
+from bot.models import Source, utcnow
+
+
+def to_source(row: Any, items_count: int = 0) -> Source:
+    m = row._mapping
+    return Source(
+        id=m["id"],
+        story=m["story"],
+        url=m["url"],
+        name=m["name"],
+        kind=m["kind"],
+        perspective=m["perspective"],
+        tier=m["tier"],
+        added_by=m["added_by"],
+        enabled=bool(m["enabled"]),
+        etag=m["etag"],
+        last_modified=m["last_modified"],
+        next_check_at=aware(m["next_check_at"]),
+        interval_s=m["interval_s"],
+        consecutive_failures=m["consecutive_failures"],
+        last_error=m["last_error"],
+        last_ok_at=aware(m["last_ok_at"]),
+        last_attempt_at=aware(m["last_attempt_at"]),
+        baseline_done=bool(m["baseline_done"]),
+        items_count=items_count,
+    )
+
+
+class SourcesMixin(LedgerBase):
+    async def seed_sources(self, story: str, specs: Iterable[SourceSpec], interval_s: int) -> int:
+        """Insert the pack's curated sources that are not in the ledger yet (first start)."""
+        now = utcnow()
+        rows = [
+            dict(
+                story=story,
+                url=s.url,
+                name=s.name,
+                perspective=s.perspective,
+                tier=s.tier,
+                added_by="story pack",
+                interval_s=interval_s,
+                created_at=now,
+                next_check_at=now,
+            )
+            for s in specs
+        ]
+        if not rows:
+            return 0
+        async with self.write() as conn:
+            result = await conn.execute(self.insert_ignore(sources, "story", "url"), rows)
+        return max(result.rowcount or 0, 0)
+
+    async def add_source(
+        self, story: str, url: str, name: str, added_by: str, interval_s: int, perspective: str = ""
+    ) -> Source:
+        """Add a source, or bring back one that was removed (its seen items are kept, so
+        nothing is posted twice). The first poll records a baseline and posts nothing."""
+        now = utcnow()
+        async with self.write() as conn:
+            row = (
+                await conn.execute(
+                    select(sources).where(sources.c.story == story, sources.c.url == url)
+                )
+            ).first()
+            if row is not None and row._mapping["removed_at"] is None:
+                raise UserError(f"Already watching {url} (source #{row._mapping['id']}).")
+            if row is not None:
+                await conn.execute(
+                    update(sources)
+                    .where(sources.c.id == row._mapping["id"])
+                    .values(
+                        removed_at=None,
+                        enabled=True,
+                        name=name,
+                        added_by=added_by,
+                        next_check_at=now,
+                        consecutive_failures=0,
+                        last_error=None,
+                    )
+                )
+                source_id = row._mapping["id"]
+            else:
+                result = await conn.execute(
+                    sources.insert().values(
+                        story=story,
+                        url=url,
+                        name=name,
+                        added_by=added_by,
+                        perspective=perspective,
+                        interval_s=interval_s,
+                        created_at=now,
+                        next_check_at=now,
+                    )
+                )
+                source_id = result.inserted_primary_key[0]  # type: ignore[index]
+            row = (await conn.execute(select(sources).where(sources.c.id == source_id))).one()
+        return to_source(row)
+
+    async def find_source(self, story: str, ref: str) -> Source | None:
+        """A source by id (``3`` or ``#3``), URL or exact name (case-insensitive)."""
+        ref = ref.strip()
+        conds = [sources.c.url == ref, func.lower(sources.c.name) == ref.lower()]
+        if ref.lstrip("#").isdigit():
+            conds.append(sources.c.id == int(ref.lstrip("#")))
+        async with self.read() as conn:
+            row = (
+                await conn.execute(
+                    select(sources)
+                    .where(sources.c.story == story, sources.c.removed_at.is_(None), or_(*conds))
+                    .order_by(sources.c.id)
+                    .limit(1)
+                )
+            ).first()
+        return to_source(row) if row else None
+
+    async def list_sources(self, story: str) -> list[Source]:
+        counts = (
+            select(items.c.source_id, func.count().label("n"))
+            .group_by(items.c.source_id)
+            .subquery()
+        )
+        query = (
+            select(sources, func.coalesce(counts.c.n, 0).label("n"))
+            .outerjoin(counts, counts.c.source_id == sources.c.id)
+            .where(
+                sources.c.story == story,
+                sources.c.removed_at.is_(None),
+                sources.c.kind != "archive",
+            )
+            .order_by(sources.c.id)
+        )
+        async with self.read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [to_source(r, items_count=r._mapping["n"]) for r in rows]
+
+    async def set_enabled(self, source_id: int, enabled: bool) -> None:
+        values: dict[str, Any] = {"enabled": enabled}
+        if enabled:
+            values["next_check_at"] = utcnow()
+        async with self.write() as conn:
+            await conn.execute(update(sources).where(sources.c.id == source_id).values(**values))
+
+    async def remove_source(self, source_id: int) -> None:
+        """Hide a source and stop polling it; its items and claims stay in the ledger."""
+        async with self.write() as conn:
+            await conn.execute(
+                update(sources)
+                .where(sources.c.id == source_id)
+                .values(removed_at=utcnow(), enabled=False, lease_owner=None)
+            )
+
+    async def lease_due_sources(
+        self,
+        story: str,
+        owner: str,
+        *,
+        limit: int,
+        lease_s: int,
+        force: bool = False,
+        force_gap_s: int = 60,
+        now: dt.datetime | None = None,
+    ) -> list[Source]:
+        """Take the lease on up to ``limit`` due sources (FOR UPDATE SKIP LOCKED on PostgreSQL,
+        BEGIN IMMEDIATE on SQLite). ``force`` takes every enabled source not attempted in the
+        last ``force_gap_s`` seconds, so concurrent forced polls still fetch each source once."""
+        now = now or utcnow()
+        due = (
+            or_(
+                sources.c.last_attempt_at.is_(None),
+                sources.c.last_attempt_at < now - dt.timedelta(seconds=force_gap_s),
+            )
+            if force
+            else or_(sources.c.next_check_at.is_(None), sources.c.next_check_at <= now)
+        )
+        query = (
+            select(sources.c.id)
+            .where(
+                sources.c.story == story,
+                sources.c.enabled.is_(True),
+                sources.c.removed_at.is_(None),
+                sources.c.kind == "feed",
+                due,
+                or_(sources.c.lease_expires_at.is_(None), sources.c.lease_expires_at < now),
+            )
+            .order_by(sources.c.next_check_at.nulls_first(), sources.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        async with self.write() as conn:
+            ids = list((await conn.scalars(query)).all())
+            if not ids:
+                return []
+            await conn.execute(
+                update(sources)
+                .where(sources.c.id.in_(ids))
+                .values(
+                    lease_owner=owner,
+                    lease_expires_at=now + dt.timedelta(seconds=lease_s),
+                    last_attempt_at=now,
+                )
+            )
+            rows = (
+                await conn.execute(
+                    select(sources).where(sources.c.id.in_(ids)).order_by(sources.c.id)
+                )
+            ).all()
+        return [to_source(r) for r in rows]
+
+    async def record_failure(
+        self, source_id: int, owner: str, error: str, next_check_at: dt.datetime
+    ) -> tuple[int, bool]:
+        """Store a failed attempt; returns (consecutive failures, whether to warn admins now).
+        Admins are warned once per failure streak."""
+        async with self.write() as conn:
+            row = (
+                await conn.execute(
+                    update(sources)
+                    .where(sources.c.id == source_id)
+                    .values(
+                        consecutive_failures=sources.c.consecutive_failures + 1,
+                        last_error=error[:500],
+                        next_check_at=next_check_at,
+                        lease_owner=None,
+                        lease_expires_at=None,
+                    )
+                    .returning(sources.c.consecutive_failures, sources.c.health_warned)
+                )
+            ).one()
+            failures, warned = row
+            warn = not warned and failures >= 3
+            if warn:
+                await conn.execute(
+                    update(sources).where(sources.c.id == source_id).values(health_warned=True)
+                )
+        return failures, warn
+
+    async def release_source(self, source_id: int, owner: str) -> None:
+        async with self.write() as conn:
+            await conn.execute(
+                update(sources)
+                .where(and_(sources.c.id == source_id, sources.c.lease_owner == owner))
+                .values(lease_owner=None, lease_expires_at=None)
+            )
