@@ -1,13 +1,22 @@
-"""The `claimwatch` command: run | chat | poll | extract | worker ... Wires everything together.
+"""The `claimwatch` command: run | chat | poll | extract. Wires everything together.
 
-This is the only place that builds the object graph (settings, ledger, fetcher, platforms).
+This is the only place that reads settings at start-up, sets up logging and decides which
+parts run (chat platforms, polling, delivery).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import signal
 import sys
 from collections.abc import Sequence
+
+from bot.config import Settings, load_settings
+from bot.errors import ClaimwatchError, ConfigError
+
+log = logging.getLogger("claimwatch")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,32 +25,130 @@ def build_parser() -> argparse.ArgumentParser:
         description="Follow a contested news story and keep a ledger of who claimed what.",
     )
     sub = parser.add_subparsers(dest="cmd", metavar="COMMAND")
-
+    sub.add_parser(
+        "run",
+        help="the bot: chat platforms (the terminal chat when none is configured), polling "
+        "and delivery",
+    )
+    sub.add_parser("chat", help="the terminal chat only (no scheduled polling)")
+    p = sub.add_parser("poll", help="poll the due sources once and print a summary")
+    p.add_argument("--all", action="store_true", help="every enabled source, due or not")
     p = sub.add_parser("extract", help="print the claims found in items given as JSON lines")
     p.add_argument("file", nargs="?", default="-", help="a JSONL file of items, or - for stdin")
     p.add_argument("--story", default=None, help="story pack id or path (default: settings)")
     return parser
 
 
+def setup_logging(settings: Settings, *, quiet_console: bool) -> None:
+    """Log to stderr; when the terminal chat owns the screen, to a file under DATA_DIR and
+    only warnings to stderr."""
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    root = logging.getLogger()
+    root.setLevel(settings.log_level)
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setFormatter(logging.Formatter(fmt))
+    if quiet_console:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        file = logging.FileHandler(settings.data_dir / "claimwatch.log", encoding="utf-8")
+        file.setFormatter(logging.Formatter(fmt))
+        root.addHandler(file)
+        stderr.setLevel(logging.WARNING)
+    root.addHandler(stderr)
+    for noisy in ("alembic", "apscheduler", "aiosqlite", "discord", "slack_bolt", "slack_sdk"):
+        logging.getLogger(noisy).setLevel(max(settings.log_level_no, logging.WARNING))
+
+
+def _install_stop(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
+            pass
+
+
+async def cmd_run(settings: Settings) -> int:
+    from bot.app import App
+    from bot.platforms.console import ConsolePublisher, run_console
+
+    stop = asyncio.Event()
+    _install_stop(stop)
+    async with App(settings, role="run") as app:
+        platforms = settings.platforms
+        if not platforms:
+            app.add_publisher(ConsolePublisher(sys.stdout))
+            app.start_scheduler()
+            log.info("no chat platform configured: terminal chat")
+            await run_console(app.services, app.delivery.deliver_once, stop)
+            return 0
+        from bot.platforms import start_platforms
+
+        runners = await start_platforms(app, platforms, stop)
+        app.start_scheduler()
+        await stop.wait()
+        for runner in runners:
+            await runner.close()
+    return 0
+
+
+async def cmd_chat(settings: Settings) -> int:
+    from bot.app import App
+    from bot.platforms.console import ConsolePublisher, run_console
+
+    stop = asyncio.Event()
+    _install_stop(stop)
+    async with App(settings, role="chat") as app:
+        app.add_publisher(ConsolePublisher(sys.stdout))
+        await run_console(app.services, app.delivery.deliver_once, stop)
+    return 0
+
+
+async def cmd_poll(settings: Settings, force: bool) -> int:
+    from bot.app import App
+    from handlers.sources import poll_summary
+    from bot.platforms.console import render_reply
+
+    async with App(settings, role="poll") as app:
+        bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            bar = tqdm(desc="polling", unit="source", file=sys.stderr)
+        reports = await app.pipeline.poll_once(
+            force=force, progress=(lambda _r: bar.update(1)) if bar else None
+        )
+        if bar:
+            bar.close()
+        print(render_reply(poll_summary(reports)))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.cmd is None:
-        args = parser.parse_args(["run", *(argv or [])]) if "run" in _commands(parser) else args
-    if args.cmd == "extract":
+    args = build_parser().parse_args(argv)
+    cmd = args.cmd or "run"
+    if cmd == "extract":
         from bot.claims.cli import run_extract
 
         return run_extract(args.file, story=args.story or "nk-troops", out=sys.stdout)
-    parser.print_help()
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"claimwatch: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings, quiet_console=cmd in ("run", "chat") and not settings.platforms)
+    try:
+        if cmd == "run":
+            return asyncio.run(cmd_run(settings))
+        if cmd == "chat":
+            return asyncio.run(cmd_chat(settings))
+        if cmd == "poll":
+            return asyncio.run(cmd_poll(settings, force=args.all))
+    except ClaimwatchError as exc:
+        print(f"claimwatch: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
     return 2
-
-
-def _commands(parser: argparse.ArgumentParser) -> set[str]:
-    for action in parser._subparsers._group_actions if parser._subparsers else ():
-        choices = getattr(action, "choices", None)
-        if choices:
-            return set(choices)
-    return set()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ an operator can act on. Secrets are SecretStr: they never appear in logs or repr
 from __future__ import annotations
 
 import ipaddress
+import logging
 from pathlib import Path
 from typing import Literal
 
@@ -66,6 +67,14 @@ class Settings(BaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    @field_validator(
+        "database_url", "discord_token", "discord_admin_role", "slack_bot_token",
+        "slack_app_token", "slack_signing_secret", "worker_id", "admin_channel", mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, v: object) -> object:
@@ -121,6 +130,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'claimwatch.db').resolve()}"
+
+    @property
+    def log_level_no(self) -> int:
+        return int(logging.getLevelName(self.log_level))
 
     @property
     def is_sqlite(self) -> bool:

@@ -48,3 +48,16 @@ class ParseError(SourceError):
 
 class LedgerError(ClaimwatchError):
     """The ledger could not complete an operation."""
+
+
+class DeliveryError(ClaimwatchError):
+    """A platform did not take an alert. ``retry_after`` is the platform's own hint
+    (HTTP 429 Retry-After), in seconds; ``permanent`` means retrying cannot help
+    (the channel is gone, the bot was removed)."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, permanent: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent

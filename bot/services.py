@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from bot.claims.pack import StoryPack
     from bot.config import Settings
     from bot.ledger.store import Ledger
-    from bot.models import ParsedFeed, PollReport
+    from bot.models import PollReport, Source
 
 
 @dataclass
@@ -23,8 +23,9 @@ class Services:
     ledger: Ledger
     #: Poll sources now (all enabled ones when ``force``); returns one report per source.
     poll: Callable[..., Awaitable[list[PollReport]]]
-    #: Fetch and parse a URL once (used by !addsource to validate before adding).
-    probe: Callable[[str], Awaitable[ParsedFeed]]
+    #: Fetch and parse a URL once, add it, and record its items as the baseline.
+    #: Arguments: url, name or None, added_by. Returns the source and the baseline's size.
+    add_source: Callable[[str, str | None, str], Awaitable[tuple[Source, int]]]
     #: Ask the delivery worker to run soon (after a poll queued alerts).
     kick_delivery: Callable[[], None] = lambda: None
 

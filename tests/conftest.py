@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from feedserver import FeedServer
+from ledgers import postgres_base, postgres_database, sqlite_url
+
+from bot.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+ENGINES = ["sqlite", "postgres"]
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings come from the test, not from the developer's environment."""
+    for key in ("DATABASE_URL", "DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN",
+                "SLACK_SIGNING_SECRET", "STORY", "DATA_DIR", "ALLOW_PRIVATE_SOURCES"):
+        monkeypatch.delenv(key, raising=False)
 
 
 @pytest.fixture
@@ -13,3 +31,44 @@ async def feed_server() -> AsyncIterator[FeedServer]:
     """A feed server on 127.0.0.1 (see tests/feedserver.py)."""
     async with FeedServer() as server:
         yield server
+
+
+@pytest.fixture(params=ENGINES)
+async def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty ledger database: SQLite, and PostgreSQL when TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    if not postgres_base():
+        pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    async with postgres_database() as url:
+        yield url
+
+
+def make_settings(tmp_path: Path, ledger_url: str, **overrides: object) -> Settings:
+    """Settings for tests: no curated sources, no archive, loopback feeds allowed, no .env."""
+    values: dict[str, object] = dict(
+        _env_file=None,
+        data_dir=tmp_path,
+        database_url=ledger_url,
+        seed_sources=False,
+        load_archive=False,
+        allow_private_sources="127.0.0.1/32",
+        fetch_timeout_s=2.0,
+        backoff_base_s=60,
+    )
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, ledger_url: str) -> Settings:
+    return make_settings(tmp_path, ledger_url)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[App]:
+    from bot.app import App  # imported here: most tests need no app
+
+    async with App(settings) as running:
+        yield running

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, select, union_all
+from sqlalchemy import Select, func, select, union_all
 
 from bot.ledger.base import LedgerBase, aware
 from bot.ledger.schema import claims, items, sources
@@ -18,7 +18,12 @@ from bot.models import Claim, ClaimRecord
 
 def _claims_query() -> Select[Any]:
     return (
-        select(claims, items.c.url, items.c.title, sources.c.name.label("source_name"))
+        select(
+            claims,
+            items.c.url,
+            items.c.title,
+            func.coalesce(items.c.outlet, sources.c.name).label("source_name"),
+        )
         .join(items, items.c.id == claims.c.item_id)
         .join(sources, sources.c.id == items.c.source_id)
     )

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.ledger.base import LedgerBase, aware
 from bot.ledger.schema import claims, items, outbox, sources, subscriptions
@@ -176,9 +176,8 @@ class ItemsMixin(LedgerBase):
         return StoredPoll(new_items=new, relevant_items=relevant, claims=n_claims, alerts=n_alerts)
 
     def _items_query(self) -> Any:
-        return select(items, sources.c.name.label("source_name")).join(
-            sources, sources.c.id == items.c.source_id
-        )
+        name = func.coalesce(items.c.outlet, sources.c.name).label("source_name")
+        return select(items, name).join(sources, sources.c.id == items.c.source_id)
 
     async def latest_items(
         self, story: str, n: int, relevant_only: bool = True
@@ -199,3 +198,7 @@ class ItemsMixin(LedgerBase):
         )
         async with self.read() as conn:
             return [to_item(r) for r in (await conn.execute(query)).all()]
+
+    async def is_baseline(self, item_id: int) -> bool:
+        async with self.read() as conn:
+            return bool(await conn.scalar(select(items.c.baseline).where(items.c.id == item_id)))

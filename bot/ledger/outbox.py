@@ -109,6 +109,14 @@ class OutboxMixin(LedgerBase):
                 )
             )
 
+    async def release_outbox(self, row_id: int, owner: str) -> None:
+        async with self.write() as conn:
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row_id, outbox.c.lease_owner == owner)
+                .values(lease_owner=None, lease_expires_at=None)
+            )
+
     async def enqueue(
         self,
         story: str,

@@ -77,6 +77,7 @@ items = Table(
     Column("url", Text),
     Column("canonical_url", Text),
     Column("title", Text, nullable=False, server_default=""),
+    Column("outlet", Text),  # who published it, when not the source itself (archive, wires)
     Column("summary", Text, nullable=False, server_default=""),
     Column("published_at", TS),
     Column("date_only", Boolean, nullable=False, server_default="0"),

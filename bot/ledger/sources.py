@@ -60,9 +60,10 @@ class SourcesMixin(LedgerBase):
         ]
         if not rows:
             return 0
+        stmt = self.insert_ignore(sources, "story", "url").returning(sources.c.id)
         async with self.write() as conn:
-            result = await conn.execute(self.insert_ignore(sources, "story", "url"), rows)
-        return max(result.rowcount or 0, 0)
+            result = await conn.execute(stmt, rows)
+            return len(result.all())
 
     async def add_source(
         self, story: str, url: str, name: str, added_by: str, interval_s: int, perspective: str = ""
@@ -90,6 +91,7 @@ class SourcesMixin(LedgerBase):
                         next_check_at=now,
                         consecutive_failures=0,
                         last_error=None,
+                        baseline_done=False,
                     )
                 )
                 source_id = row._mapping["id"]
@@ -108,6 +110,29 @@ class SourcesMixin(LedgerBase):
                 )
                 source_id = result.inserted_primary_key[0]  # type: ignore[index]
             row = (await conn.execute(select(sources).where(sources.c.id == source_id))).one()
+        return to_source(row)
+
+    async def archive_source(self, story: str, name: str) -> Source:
+        """The pseudo-source that holds a story's archive items (never polled)."""
+        url = f"archive:{story}"
+        async with self.write() as conn:
+            await conn.execute(
+                self.insert_ignore(sources, "story", "url").values(
+                    story=story,
+                    url=url,
+                    name=name,
+                    kind="archive",
+                    enabled=False,
+                    added_by="story pack",
+                    baseline_done=True,
+                    created_at=utcnow(),
+                )
+            )
+            row = (
+                await conn.execute(
+                    select(sources).where(sources.c.story == story, sources.c.url == url)
+                )
+            ).one()
         return to_source(row)
 
     async def find_source(self, story: str, ref: str) -> Source | None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 12:32:03.724616
+Create Date: 2026-11-26 12:34:24.601011
 """
 
 from collections.abc import Sequence
@@ -99,6 +99,7 @@ def upgrade() -> None:
         sa.Column("url", sa.Text(), nullable=True),
         sa.Column("canonical_url", sa.Text(), nullable=True),
         sa.Column("title", sa.Text(), server_default="", nullable=False),
+        sa.Column("outlet", sa.Text(), nullable=True),
         sa.Column("summary", sa.Text(), server_default="", nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("date_only", sa.Boolean(), server_default="0", nullable=False),

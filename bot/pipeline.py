@@ -1,0 +1,274 @@
+"""poll_once: due sources -> fetch -> parse -> dedupe -> relevance -> claims -> one transaction.
+
+Only sequences I/O around pure steps (parse, relevance, extraction, summary, alert). One failing
+source never stops the others: its error is stored on it and it backs off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import os
+import random
+import socket
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from bot.alerts import build_alert
+from bot.claims.extract import Extractor
+from bot.claims.pack import StoryPack
+from bot.config import Settings
+from bot.errors import LedgerError, SourceError
+from bot.ledger import Ledger
+from bot.models import (
+    Alert,
+    Entry,
+    FetchResult,
+    ParsedFeed,
+    PollReport,
+    PreparedItem,
+    Source,
+    utcnow,
+)
+from bot.sources.backoff import backoff_delay
+from bot.sources.http import Fetcher
+from bot.sources.parse import parse_feed
+from bot.summarize import summarize
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[PollReport], None]
+
+
+def default_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Pipeline:
+    def __init__(
+        self,
+        settings: Settings,
+        pack: StoryPack,
+        ledger: Ledger,
+        fetcher: Fetcher,
+        extractor: Extractor,
+        owner: str | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.pack = pack
+        self.ledger = ledger
+        self.fetcher = fetcher
+        self.extractor = extractor
+        self.owner = owner or default_owner()
+        self.rng = rng or random.Random()
+        self.rounds = 0
+
+    # ---- polling -----------------------------------------------------------------------
+
+    async def poll_once(
+        self, *, force: bool = False, progress: Progress | None = None
+    ) -> list[PollReport]:
+        """Poll every due source (every enabled one when ``force``), in leased batches."""
+        concurrency = self.settings.poll_concurrency
+        reports: list[PollReport] = []
+        polled: set[int] = set()
+        while True:
+            batch = await self.ledger.lease_due_sources(
+                self.pack.id,
+                self.owner,
+                limit=concurrency * 4,
+                lease_s=self.settings.lease_s,
+                force=force,
+            )
+            again = [s for s in batch if s.id in polled]
+            for s in again:  # came due again within this round (fast backoff): next round
+                await self.ledger.release_source(s.id, self.owner)
+            batch = [s for s in batch if s.id not in polled]
+            if not batch:
+                break
+            polled.update(s.id for s in batch)
+            sem = asyncio.Semaphore(concurrency)
+
+            async def one(source: Source) -> PollReport:
+                async with sem:
+                    report = await self.poll_source(source)
+                if progress:
+                    progress(report)
+                return report
+
+            reports.extend(await asyncio.gather(*(one(s) for s in batch)))
+            if again:
+                break
+        self.rounds += 1
+        return reports
+
+    async def poll_source(self, source: Source) -> PollReport:
+        """Fetch, parse and store one leased source. Never raises for the source's faults."""
+        try:
+            fetched = await self.fetcher.fetch(source.url, source.etag, source.last_modified)
+            feed = (
+                None
+                if fetched.not_modified
+                else parse_feed(fetched.body or b"", fetched.url, fetched.content_type)
+            )
+            return await self.store_fetched(source, fetched, feed)
+        except SourceError as exc:
+            return await self._failed(source, str(exc))
+        except LedgerError:
+            log.exception("ledger error while storing %s; its lease will expire", source.url)
+            return PollReport(source.id, source.name, ok=False, error="ledger error")
+        except Exception as exc:  # a bug of ours must not stop the other sources
+            log.exception("unexpected error polling %s", source.url)
+            return await self._failed(source, f"internal error: {type(exc).__name__}")
+
+    async def _failed(self, source: Source, error: str) -> PollReport:
+        failures = source.consecutive_failures + 1
+        delay = max(
+            self.settings.backoff_base_s / 2,
+            backoff_delay(
+                failures, self.settings.backoff_base_s, self.settings.backoff_max_s, self.rng
+            ),
+        )
+        await self.ledger.record_failure(
+            source.id, self.owner, error, utcnow() + dt.timedelta(seconds=delay)
+        )
+        log.info("source %s failed (%d in a row): %s", source.name, failures, error)
+        return PollReport(source.id, source.name, ok=False, error=error)
+
+    def _next_check(self, source: Source) -> dt.datetime:
+        jitter = self.rng.uniform(-0.1, 0.1) * source.interval_s  # spread polls of many feeds
+        return utcnow() + dt.timedelta(seconds=source.interval_s + jitter)
+
+    async def store_fetched(
+        self, source: Source, fetched: FetchResult, feed: ParsedFeed | None
+    ) -> PollReport:
+        baseline = not source.baseline_done
+        entries = _unique(feed.entries) if feed else []
+        known = await self.ledger.known_keys(source.id, [e.key for e in entries])
+        fresh = [e for e in entries if e.key not in known]
+        prepared = await self.prepare(fresh, source.name, alerts=not baseline)
+        stored = await self.ledger.store_poll(
+            source,
+            self.owner,
+            fetched,
+            prepared,
+            baseline=baseline,
+            next_check_at=self._next_check(source),
+        )
+        return PollReport(
+            source.id,
+            source.name,
+            ok=True,
+            not_modified=fetched.not_modified,
+            new_items=stored.new_items,
+            relevant_items=stored.relevant_items,
+            alerts=stored.alerts,
+            claims=stored.claims,
+            baseline=baseline,
+        )
+
+    async def prepare(
+        self,
+        entries: Iterable[Entry],
+        source_name: str,
+        *,
+        alerts: bool,
+        force_relevant: bool = False,
+    ) -> list[PreparedItem]:
+        """The pure steps for each new entry; reads the latest claims once for the alerts."""
+        staged = []
+        for e in entries:
+            relevant = force_relevant or self.pack.is_relevant(e.title, e.text)
+            claims = (
+                tuple(self.extractor.extract(e.title, e.text, e.published, source_name))
+                if relevant
+                else ()
+            )
+            staged.append((e, relevant, claims, summarize(e.title, e.text, claims)))
+        earlier = []
+        questions = {c.question for _, rel, cs, _ in staged if rel and alerts for c in cs}
+        if questions:
+            pairs = [(q, a.id) for q in sorted(questions) for a in self.pack.actors]
+            earlier = await self.ledger.claim_heads(self.pack.id, pairs, per_pair=1)
+        out = []
+        for e, relevant, claims, summary in staged:
+            alert: Alert | None = None
+            if relevant and alerts:
+                alert = build_alert(self.pack, e, source_name, summary, claims, earlier)
+            out.append(
+                PreparedItem(
+                    entry=e, relevant=relevant, summary=summary, claims=claims, alert=alert
+                )
+            )
+        return out
+
+    # ---- first start -------------------------------------------------------------------
+
+    async def bootstrap(self) -> None:
+        """On first start: the pack's curated sources, and the archive of past items."""
+        story = self.pack.id
+        if self.settings.seed_sources and await self.ledger.get_meta(f"seeded:{story}") is None:
+            added = await self.ledger.seed_sources(
+                story, self.pack.sources, self.settings.poll_interval_s
+            )
+            await self.ledger.set_meta(f"seeded:{story}", utcnow().isoformat())
+            log.info("added %d curated sources from the story pack", added)
+        if (
+            self.settings.load_archive
+            and self.pack.archive_path
+            and await self.ledger.get_meta(f"archive:{story}") is None
+        ):
+            n = await self.load_archive(self.pack.archive_path)
+            await self.ledger.set_meta(f"archive:{story}", utcnow().isoformat())
+            log.info("loaded %d archive items into the ledger", n)
+
+    async def load_archive(self, path: Path) -> int:
+        """Store the archive's items through the same extraction as live items.
+
+        Idempotent: items are unique per source and key, so a second run stores nothing."""
+        entries = [
+            archive_entry(json.loads(line))
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+        source = await self.ledger.archive_source(self.pack.id, f"archive:{path.name}")
+        by_outlet: dict[str, list[Entry]] = {}
+        for e in entries:
+            by_outlet.setdefault(e.author or "archive", []).append(e)
+        prepared = []
+        for outlet, group in by_outlet.items():
+            prepared += await self.prepare(group, outlet, alerts=False, force_relevant=True)
+        stored = await self.ledger.store_poll(
+            source, self.owner, None, prepared, baseline=True, next_check_at=utcnow()
+        )
+        return stored.new_items
+
+
+def archive_entry(data: dict[str, object]) -> Entry:
+    """An archive line (the `claimwatch extract` item format) as an Entry; the outlet that
+    reported it is kept as the author."""
+    published = str(data.get("published") or "")
+    when = dt.datetime.fromisoformat(published.replace("Z", "+00:00")) if published else None
+    url = str(data.get("url") or "") or None
+    return Entry(
+        key=str(data["id"]),
+        title=str(data.get("title", "")),
+        url=url,
+        canonical_url=url,
+        text=str(data.get("text", "")),
+        published=when,
+        author=str(data.get("outlet") or "") or None,
+    )
+
+
+def _unique(entries: Iterable[Entry]) -> list[Entry]:
+    seen: set[str] = set()
+    out = []
+    for e in entries:
+        if e.key not in seen:
+            seen.add(e.key)
+            out.append(e)
+    return out
