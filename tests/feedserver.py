@@ -25,6 +25,7 @@ class Route:
     etag: str | None = None
     last_modified: str | None = None
     delay_s: float = 0.0
+    drip_s: float = 0.0  # when set, the body is sent a byte at a time, this long apart
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -99,7 +100,21 @@ class FeedServer:
         if route.status == 200 and self._not_modified(request, route):
             return web.Response(status=304, headers=headers)
         headers.setdefault("Content-Type", route.content_type)
+        if route.drip_s:
+            return await self._drip(request, route, headers)
         return web.Response(status=route.status, body=route.body, headers=headers)
+
+    @staticmethod
+    async def _drip(
+        request: web.Request, route: Route, headers: dict[str, str]
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(status=route.status, headers=headers)
+        await response.prepare(request)
+        for i in range(len(route.body)):
+            await response.write(route.body[i : i + 1])
+            await asyncio.sleep(route.drip_s)
+        await response.write_eof()
+        return response
 
     @staticmethod
     def _not_modified(request: web.Request, route: Route) -> bool:

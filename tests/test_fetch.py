@@ -57,6 +57,16 @@ async def test_timeout(feed_server: FeedServer) -> None:
     assert time.perf_counter() - started < 1.5
 
 
+async def test_deadline_covers_a_dripping_body(feed_server: FeedServer) -> None:
+    # Headers come at once, then a byte every 50 ms: no single read times out, the fetch does.
+    feed_server.serve("/drip", FEED, drip_s=0.05)
+    async with Fetcher(LOOPBACK, timeout_s=0.4) as fetcher:
+        started = time.perf_counter()
+        with pytest.raises(FetchError, match=r"^timed out after 0.4 s$"):
+            await fetcher.fetch(feed_server.url("/drip"))
+    assert time.perf_counter() - started < 1.5
+
+
 @pytest.mark.parametrize(
     ("status", "message"),
     [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import time
 from pathlib import Path
 
@@ -186,3 +187,23 @@ def test_html_to_text_caps_and_collapses() -> None:
     text = html_to_text(long)
     assert len(text) <= 5000 and text.endswith("…")
     assert html_to_text("<p>unclosed <b>bold") == "unclosed bold"
+
+
+@pytest.mark.parametrize("name", ["rss2.xml", "rdf.xml", "atom.xml", "jsonfeed.json"])
+def test_truncated_and_mangled_bodies_give_a_feed_or_parse_error(name: str) -> None:
+    body = load(name)
+    rng = random.Random(name)
+    cuts = list(range(0, len(body), 37))
+    mangled = [body[:cut] for cut in cuts]
+    for _ in range(100):
+        data = bytearray(body)
+        for _ in range(10):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        mangled.append(bytes(data))
+    for sample in mangled:
+        try:
+            feed = parse_feed(sample, "https://x.example/feed")
+        except ParseError as exc:
+            assert str(exc).startswith("not a feed")
+        else:
+            assert all(entry.key for entry in feed.entries)

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urljoin
 
@@ -87,7 +88,7 @@ def _parse_xml(body: bytes, head: bytes, url: str) -> ParsedFeed:
         kind = "rdf" if root.endswith("rdf") else "rss"
     date_only = {m.decode() for m in _DATE_ONLY_XML.findall(body)}
     feed_info = raw.get("feed") or {}
-    entries = tuple(_xml_entry(e, url, date_only) for e in raw.get("entries") or ())
+    entries = _entries(raw.get("entries") or (), lambda e: _xml_entry(e, url, date_only), url)
     return ParsedFeed(
         title=plain_title(str(feed_info.get("title") or "")),
         kind=kind,
@@ -146,7 +147,8 @@ def _parse_json(head: bytes, url: str) -> ParsedFeed:
     version = str(data.get("version") or "")
     if version and "jsonfeed.org" not in version:
         raise ParseError("not a feed: JSON, but not a JSON Feed")
-    entries = tuple(_json_entry(item, url) for item in data["items"] if isinstance(item, dict))
+    items = [item for item in data["items"] if isinstance(item, dict)]
+    entries = _entries(items, lambda item: _json_entry(item, url), url)
     return ParsedFeed(
         title=plain_title(_str(data.get("title"))),
         kind="json",
@@ -200,6 +202,17 @@ def _json_date(value: object) -> Published:
 # ---- shared ---------------------------------------------------------------------------------
 
 
+def _entries(raw: Iterable[Any], convert: Callable[[Any], Entry], url: str) -> tuple[Entry, ...]:
+    """Convert each raw item; an item too odd to read is skipped (and logged), not the feed."""
+    entries: list[Entry] = []
+    for item in raw:
+        try:
+            entries.append(convert(item))
+        except Exception as exc:  # one malformed item must not cost the others
+            log.warning("skipped an unreadable item in %s: %r", url, exc)
+    return tuple(entries)
+
+
 def _entry(
     *,
     guid: str | None,
@@ -231,7 +244,9 @@ def _entry(
 def _absolute(link: object, base: str) -> str | None:
     if not isinstance(link, str) or not link.strip():
         return None
-    return urljoin(base, link.strip())
+    link = link.strip()
+    # Most links are absolute already, and urljoin costs more than the rest of an entry.
+    return link if link.startswith(("https://", "http://")) else urljoin(base, link)
 
 
 def _str(value: object) -> str:

@@ -9,7 +9,6 @@ import html
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import lxml.html
 from lxml import etree
 
 MAX_TEXT_CHARS = 5_000
@@ -33,6 +32,8 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Elements whose text is not article text.
 _DROP = ("script", "style", "noscript", "template", "iframe", "object")
 # Elements that separate words: "<p>a</p><p>b</p>" is "a b", not "ab".
+# libxml2's HTML parser: forgiving, never touches the network, keeps no comments.
+_HTML_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
 _BLOCKS = (
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
     "table", "blockquote", "section", "article", "header", "footer", "figure", "figcaption",
@@ -96,15 +97,17 @@ def html_to_text(markup: str, limit: int = MAX_TEXT_CHARS, *, markup_ok: bool = 
         return cap(collapse(text), limit)
     markup = markup[: limit * _MAX_MARKUP_FACTOR]
     try:
-        root = lxml.html.fragment_fromstring(markup, create_parent="div")
-    except (etree.ParserError, ValueError):
+        root = etree.fromstring(markup, _HTML_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        root = None
+    if root is None:  # nothing parseable: drop anything tag-like by hand
         return cap(collapse(html.unescape(re.sub(r"<[^>]*>", " ", markup))), limit)
-    for element in list(root.iter(*_DROP)):
-        element.drop_tree()
+    for element in root.iter(*_DROP):
+        element.clear(keep_tail=True)
     for element in root.iter(*_BLOCKS):
         element.text = " " + (element.text or "")
         element.tail = " " + (element.tail or "")
-    return cap(collapse(root.text_content()), limit)
+    return cap(collapse(etree.tostring(root, method="text", encoding="unicode")), limit)
 
 
 def plain_title(title: str) -> str:
