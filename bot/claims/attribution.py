@@ -1,0 +1,207 @@
+"""Who says it: find actor mentions and attribution anchors ("X said", "according to X") in a sentence.
+
+Pure functions over a compiled `Lexicon`; knows no story. Pronouns and "the agency" are resolved
+by the caller, which carries the last named actor of an item across sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.claims.lexicon import Lexicon, lookup, norm
+
+_WINDOW = 110  # how far before a verb a speaker's noun phrase may start, in characters
+# What may stand between a subject and its verb ("Russia has consistently denied").
+_GAP = re.compile(
+    r"^(?:\s|,|\b(?:and|both|the|their|its|allies|partners|as well as|together with|has|have|had|"
+    r"also|consistently|repeatedly|previously|already|reportedly|officially|publicly|strongly|"
+    r"flatly|again|not|yet|could|can|cannot|would|will|did|does|do|on|earlier|later|separately|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|itself|"
+    r"however|meanwhile|who|which)\b)*$",
+    re.IGNORECASE,
+)
+_LIST_GAP = re.compile(r"^\s*(?:,|and|as well as|,\s*and)\s*$", re.IGNORECASE)
+_LIST_HEAD = re.compile(r"(?:^|[,;:]\s*|\bboth\s+)(?:both\s+|the\s+)?$", re.IGNORECASE)
+_CONTINUATION = re.compile(r"^[\s,;]*(?:(?:and|but|while|also|adding|then)\b[\s,]*)*$", re.I)
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?(?:\s+[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?){1,3}")
+_QUOTES = "\"“”"
+_PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|to|not be)\s+$", re.IGNORECASE)
+
+LEAD, TRAIL, CONT, SOURCE = "lead", "trail", "cont", "source"
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    start: int
+    end: int
+    actor: str | None  # None: an anaphor or a title without a country
+    kind: str  # alias | role | relay | country | anaphor
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """An attribution in a sentence: the verb's span, who speaks, and how it governs text."""
+
+    start: int
+    end: int
+    kind: str  # LEAD: content follows; TRAIL: content precedes; CONT: no subject; SOURCE
+    actors: tuple[str, ...]  # empty: refer back to the last named actor
+    speaker: str | None
+    relay: bool = False
+    relay_default: str | None = None
+    carried: bool = False
+
+
+def find_mentions(lex: Lexicon, text: str, start: int = 0, end: int | None = None) -> list[Mention]:
+    """Actor mentions in text[start:end], longest first where they overlap, in text order."""
+    end = len(text) if end is None else end
+    found: list[Mention] = []
+    for m in lex.alias_re.finditer(text, start, end):
+        actor = lookup(lex.aliases, m.group())
+        kind = "relay" if actor == "media" else "alias"
+        found.append(Mention(m.start(), m.end(), actor, kind, m.group()))
+    for m in lex.role_re.finditer(text, start, end):
+        country = m.group("c1") or m.group("c2")
+        table = lex.roles.get(norm(m.group("role")), {})
+        key = lex.countries.get(norm(country)) if country else None
+        actor = table.get(key) if key else table.get("default")
+        found.append(Mention(m.start(), m.end(), actor, "role", m.group()))
+    for m in lex.relay_re.finditer(text, start, end):
+        found.append(Mention(m.start(), m.end(), lookup(lex.relays, m.group()), "relay", m.group()))
+    for m in lex.country_re.finditer(text, start, end):
+        key = lex.countries.get(norm(m.group()))
+        actor = lex.country_actors.get(key) if key else None
+        found.append(Mention(m.start(), m.end(), actor, "country", m.group()))
+    for m in lex.anaphor_re.finditer(text, start, end):
+        found.append(Mention(m.start(), m.end(), None, "anaphor", m.group()))
+    rank = {"alias": 0, "role": 1, "relay": 2, "country": 3, "anaphor": 4}
+    found.sort(key=lambda x: (-(x.end - x.start), rank[x.kind]))
+    kept: list[Mention] = []
+    for mention in found:
+        if all(mention.end <= k.start or mention.start >= k.end for k in kept):
+            kept.append(mention)
+    kept.sort(key=lambda x: x.start)
+    return kept
+
+
+def _speaker_name(lex: Lexicon, window: str, mention: Mention | None) -> str | None:
+    best = None
+    for m in _NAME.finditer(window):
+        words = [w for w in m.group().split() if w.lower() not in lex.name_stopwords]
+        # Drop leading titles ("Secretary General Mark Rutte" -> "Mark Rutte").
+        while words and words[0].lower() in lex.name_stopwords:
+            words.pop(0)
+        if len(words) >= 2 or (words and mention and words[-1] in mention.text):
+            best = " ".join(words)
+    if best is None and mention is not None and mention.kind == "alias":
+        return mention.text if mention.text[:1].isupper() and not mention.text.isupper() else None
+    return best
+
+
+def _subject(
+    lex: Lexicon, sentence: str, w0: int, verb: int
+) -> tuple[list[Mention], list[Mention]]:
+    """The mentions that make up the subject before ``verb`` and all mentions in the window."""
+    mentions = find_mentions(lex, sentence, w0, verb)
+    group: list[Mention] = []
+    edge = verb
+    for m in reversed(mentions):
+        gap = sentence[m.end : edge]
+        if group:
+            # Lists join ("The US, South Korea and their allies have accused ...").
+            if not _LIST_GAP.match(gap) or m.kind not in ("country", "alias", "role"):
+                break
+        elif m.kind == "country" and not _GAP.match(gap):
+            continue  # countries speak only as bare subjects ("Russia has denied")
+        group.append(m)
+        edge = m.start
+        if m.kind not in ("country", "alias", "role") or not _GAP.match(gap):
+            break
+    if len(group) > 1:
+        first = min(x.start for x in group)
+        # A list is a subject only at the head of its clause, with "and" in it.
+        if not (
+            _LIST_HEAD.search(sentence[max(0, first - 40) : first])
+            and re.search(r"\band\b", sentence[first:verb])
+        ):
+            group = group[:1]
+    return group, mentions
+
+
+def find_anchors(lex: Lexicon, sentence: str) -> list[Anchor]:
+    """Attribution anchors of one sentence, in order."""
+    anchors: list[Anchor] = []
+    for vm in lex.verb_re.finditer(sentence):
+        v = vm.start()
+        if _PASSIVE.search(sentence, max(0, v - 12), v):
+            continue
+        w0 = max(0, v - _WINDOW)
+        for q in _QUOTES:
+            qi = sentence.rfind(q, w0, v)
+            if qi >= 0:
+                w0 = max(w0, qi + 1)
+        prev = anchors[-1].end if anchors else 0
+        w0 = max(w0, prev)
+        group, mentions = _subject(lex, sentence, w0, v)
+        lead_text = sentence[w0:v]
+        if not group:
+            named = [m for m in mentions if m.actor and m.kind in ("alias", "role")]
+            anaphor = [m for m in mentions if m.kind in ("anaphor", "role")]
+            if named and sentence[named[-1].end : v].count(",") <= 2:
+                group = [named[-1]]
+            elif anaphor and _GAP.match(sentence[anaphor[-1].end : v]):
+                group = [anaphor[-1]]
+            elif _CONTINUATION.match(lead_text) or lead_text.rstrip().endswith(","):
+                after = find_mentions(lex, sentence, vm.end(), min(len(sentence), vm.end() + 60))
+                inverted = [m for m in after if m.actor and sentence[vm.end() : m.start].strip()
+                            in ("", "the", "by")]  # fmt: skip
+                if inverted:  # "..., said Peskov"
+                    anchors.append(_anchor(lex, sentence, v, vm.end(), TRAIL, inverted[:1], after))
+                    continue
+                if _CONTINUATION.match(lead_text):
+                    anchors.append(Anchor(v, vm.end(), CONT, (), None, carried=True))
+                    continue
+                else:
+                    continue
+            else:
+                continue
+        subject_start = min(m.start for m in group)
+        head = sentence[max(0, subject_start - 45) : subject_start]
+        kind = TRAIL if re.search(r"[,”\"]\s*(?:[\w'’-]+\s+){0,5}$", head) else LEAD
+        anchors.append(_anchor(lex, sentence, v, vm.end(), kind, group, mentions))
+    for sm in lex.source_re.finditer(sentence):
+        after = find_mentions(lex, sentence, sm.end(), min(len(sentence), sm.end() + 70))
+        named = [m for m in after if m.actor or m.kind == "anaphor"]
+        if named:
+            anchors.append(_anchor(lex, sentence, sm.start(), sm.end(), SOURCE, named[:1], named))
+    anchors.sort(key=lambda a: a.start)
+    return anchors
+
+
+def _anchor(
+    lex: Lexicon,
+    sentence: str,
+    start: int,
+    end: int,
+    kind: str,
+    group: list[Mention],
+    window: list[Mention],
+) -> Anchor:
+    actors = tuple(dict.fromkeys(m.actor for m in reversed(group) if m.actor))
+    relay = any(m.kind == "relay" for m in group) and all(
+        m.kind == "relay" or m.actor is None for m in group
+    )
+    if relay:
+        default = next((m.actor for m in group if m.actor), None)
+        # A lawmaker or outlet naming its source in the same breath ("after a NIS briefing").
+        named = [m for m in window if m.actor and m.kind in ("alias", "role") and m not in group]
+        if named:
+            return Anchor(start, end, kind, (named[-1].actor or "",), None, relay=False)
+        return Anchor(start, end, kind, (), None, relay=True, relay_default=default)
+    first = group[0] if kind == SOURCE else group[-1]
+    w0 = min(m.start for m in group) if kind != SOURCE else first.start
+    segment = sentence[max(0, w0 - 40) : first.end if kind == SOURCE else start]
+    speaker = _speaker_name(lex, segment, first) if len(group) == 1 else None
+    return Anchor(start, end, kind, actors, speaker, carried=not actors)

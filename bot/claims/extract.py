@@ -1,0 +1,336 @@
+"""Rule-based claim extraction driven by a story pack: item text in, `Claim` records out.
+
+Pure: no I/O, no story knowledge (actors, cues and stance words come from the pack's TOML).
+Per sentence: find who speaks (attribution.py), then per clause the question cues, the figure
+that goes with each cue (numbers.py) and the stance; a sentence nobody is said to speak for
+yields nothing, except the headline, which is the outlet's own voice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from bot.claims.attribution import CONT, LEAD, SOURCE, TRAIL, Anchor, find_anchors, find_mentions
+from bot.claims.lexicon import Lexicon, compile_lexicon, lookup
+from bot.claims.numbers import Number, find_numbers
+from bot.claims.pack import StoryPack
+from bot.claims.sentences import split_sentences
+from bot.models import POLARITY, Claim, Published
+
+MEDIA = "media"
+_CLAUSE = re.compile(
+    r";|,\s+(?:and|but|while|whereas|although|though|adding|saying|noting|as well as|"
+    r"according)\b|\s+but\s+|\s+while\s+|,?\s+and\s+that\b",
+    re.IGNORECASE,
+)
+_HEADLINE_SOURCE = re.compile(r"^([^:]{2,60}):\s")
+_NEAR_BEFORE, _NEAR_AFTER, _HEAD = 45, 30, 40
+
+
+@dataclass
+class _State:
+    """What carries over between the sentences of one item: the last named speaker."""
+
+    actors: tuple[str, ...] = ()
+    speaker: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Who:
+    actors: tuple[str, ...]
+    speaker: str | None
+    confidence: float
+    verb: str = ""
+
+
+@dataclass
+class _Clause:
+    start: int
+    end: int
+    numbers: list[Number] | None = None
+    used: set[int] = field(default_factory=set)
+
+
+class Extractor:
+    """Extract claims from news items with one story pack's rules (compiled once)."""
+
+    def __init__(self, pack: StoryPack) -> None:
+        self.pack = pack
+        self.lex: Lexicon = compile_lexicon(pack)
+
+    def extract(
+        self,
+        title: str,
+        text: str,
+        published: Published = None,
+        outlet: str | None = None,
+    ) -> list[Claim]:
+        """The claims an item makes, deduplicated, each with its sentence and speaker."""
+        title, text = title or "", text or ""
+        if not self.pack.is_relevant(title, text):
+            return []
+        state = _State()
+        body: list[Claim] = []
+        for start, end in split_sentences(text):
+            body.extend(self._sentence(text[start:end], state, headline=False))
+        heads = self._sentence(title, _State(), headline=True) if title else []
+        families = {(c.question.split(".")[0], c.actor) for c in body}
+        asked = {c.question.split(".")[0] for c in body}
+        # A headline restates the body: keep it only for what the body does not already say.
+        heads = [
+            c
+            for c in heads
+            if (c.question.split(".")[0], c.actor) not in families
+            and not (c.actor == MEDIA and c.question.split(".")[0] in asked)
+        ]
+        return _dedupe([replace(c, said_at=published) for c in (*heads, *body)])
+
+    # -- one sentence -------------------------------------------------------------------------
+
+    def _sentence(self, sentence: str, state: _State, headline: bool) -> list[Claim]:
+        lex = self.lex
+        has_cue = lex.cue_re.search(sentence) is not None or (
+            lex.questions.get("troops.count") is not None and any(c.isdigit() for c in sentence)
+        )
+        if not has_cue and not lex.verb_re.search(sentence):
+            return []
+        anchors = self._resolve(find_anchors(lex, sentence), sentence, state)
+        if headline:
+            anchors = [*anchors, *self._headline_anchor(sentence)]
+        if not has_cue or not (
+            lex.subject_re.search(sentence) or lex.anaphor_subject_re.search(sentence)
+        ):
+            return []
+        claims: list[Claim] = []
+        for clause in _clauses(sentence):
+            claims.extend(self._clause(sentence, clause, anchors, headline))
+        return claims
+
+    def _headline_anchor(self, title: str) -> list[tuple[Anchor, _Who]]:
+        m = _HEADLINE_SOURCE.match(title)
+        if not m:
+            return []
+        mentions = [x for x in find_mentions(self.lex, title, 0, m.end(1)) if x.actor]
+        if not mentions:
+            return []
+        anchor = Anchor(0, m.end(), SOURCE, (mentions[-1].actor or "",), None)
+        return [(anchor, _Who(anchor.actors, None, 0.6))]
+
+    def _resolve(
+        self, anchors: list[Anchor], sentence: str, state: _State
+    ) -> list[tuple[Anchor, _Who]]:
+        """Give every anchor its actors: carried-over ones from the last named speaker."""
+        cited = [a for a in anchors if a.kind == SOURCE and a.actors and not a.relay]
+        out: list[tuple[Anchor, _Who]] = []
+        for a in anchors:
+            verb = sentence[a.start : a.end]
+            if a.relay:
+                source = next((c for c in cited if c is not a), None)
+                if source is not None:
+                    who = _Who(source.actors, source.speaker, 0.7, verb)
+                else:
+                    who = _Who((a.relay_default or MEDIA,), None, 0.5, verb)
+            elif a.carried or not a.actors:
+                prev = out[-1][1] if out else None
+                if prev is not None and prev.actors:
+                    who = _Who(prev.actors, prev.speaker, prev.confidence, verb)
+                elif state.actors:
+                    who = _Who(state.actors, state.speaker, 0.6, verb)
+                else:
+                    continue
+            else:
+                who = _Who(a.actors, a.speaker, 0.8, verb)
+            out.append((a, who))
+            if who.actors and a.kind != SOURCE:
+                state.actors, state.speaker = who.actors, who.speaker
+        if out and not any(a.kind != SOURCE for a, _ in out):
+            state.actors, state.speaker = out[-1][1].actors, out[-1][1].speaker
+        return out
+
+    # -- one clause ---------------------------------------------------------------------------
+
+    def _clause(
+        self,
+        sentence: str,
+        clause: _Clause,
+        anchors: list[tuple[Anchor, _Who]],
+        headline: bool,
+    ) -> list[Claim]:
+        lex = self.lex
+        text = sentence[clause.start : clause.end]
+        found: list[tuple[str, int, int, Number | None]] = []
+        for m in lex.cue_re.finditer(text):
+            for qid in lookup(lex.cue_questions, m.group()) or ():
+                rule = lex.questions[qid]
+                if rule.needs is not None and not rule.needs.search(text):
+                    continue
+                before = text[: m.start()]
+                if lex.other_sides_re.search(before[-40:]):
+                    continue  # "Russian forces fighting": about someone else
+                if lex.hypothetical_re.search(before):
+                    continue  # "if", "whether", "how many": asked, not claimed
+                number = None
+                if rule.value == "near":
+                    number = self._near(text, clause, m.start(), m.end(), rule.max_value)
+                found.append((qid, m.start(), m.end(), number))
+        found.extend(self._counts(text, clause))
+        subsumed = {s for q, *_ in found for s in lex.questions[q].subsumes}
+        claims: list[Claim] = []
+        for qid, start, end, number in found:
+            if qid in subsumed:
+                continue
+            rule = lex.questions[qid]
+            if rule.value == "count" and number is None:
+                continue
+            who = _govern(anchors, clause.start + start)
+            if who is None:
+                if not headline:
+                    continue
+                who = _Who((MEDIA,), None, 0.4)
+            stance = self._stance(text, start, end, who.verb)
+            for actor in who.actors:
+                claims.append(
+                    Claim(
+                        question=qid,
+                        actor=actor,
+                        stance=stance,
+                        value=number.value if number else None,
+                        value_high=number.value_high if number else None,
+                        qualifier=number.qualifier if number else None,
+                        speaker=who.speaker,
+                        quote=sentence,
+                        confidence=round(who.confidence - (0.1 if headline else 0.0), 2),
+                    )
+                )
+        return claims
+
+    def _near(
+        self, text: str, clause: _Clause, start: int, end: int, max_value: float | None
+    ) -> Number | None:
+        """The unused figure right before a cue ("400 ... killed"), else right after it."""
+        numbers = _numbers(text, clause)
+        best: Number | None = None
+        for n in numbers:
+            if n.start in clause.used or (max_value is not None and n.value > max_value):
+                continue
+            if n.end <= start and start - n.end <= _NEAR_BEFORE:
+                if self.lex.cue_re.search(text[n.end : start]) or _other_people(self.lex, text, n):
+                    continue  # another cue owns it, or it counts someone else
+                best = n
+            elif best is None and n.start >= end and n.start - end <= _NEAR_AFTER:
+                if self.lex.cue_re.search(text[end : n.start]) or _other_people(self.lex, text, n):
+                    continue
+                best = n
+                break
+        if best is not None:
+            clause.used.add(best.start)
+        return best
+
+    def _counts(self, text: str, clause: _Clause) -> list[tuple[str, int, int, Number | None]]:
+        """Figures that name soldiers: "12,000 troops", "sent 1,500", "soldiers, about 3,000"."""
+        lex = self.lex
+        out: list[tuple[str, int, int, Number | None]] = []
+        for qid, rule in lex.questions.items():
+            if rule.value != "count":
+                continue
+            for n in _numbers(text, clause):
+                if n.start in clause.used:
+                    continue
+                if rule.max_value is not None and (n.value_high or n.value) > rule.max_value:
+                    continue
+                if lex.army_size_re.search(text[max(0, n.start - 30) : n.start]):
+                    continue  # "a military force of 1.2 million troops": an army, not a dispatch
+                tail_ok = lex.count_noun_re.match(text, n.end) is not None and not (
+                    _other_people(lex, text, n)
+                )
+                head = text[max(0, n.start - _HEAD) : n.start]
+                head_ok = bool(
+                    not re.search(r"\d", head)
+                    and (
+                        (rule.needs is not None and rule.needs.search(head))
+                        or any(
+                            s in (lookup(lex.cue_questions, m.group()) or ())
+                            for m in lex.cue_re.finditer(head)
+                            for s in rule.subsumes
+                        )
+                    )
+                )
+                if tail_ok or head_ok:
+                    clause.used.add(n.start)
+                    out.append((qid, n.start, n.end, n))
+        return out
+
+    def _stance(self, text: str, start: int, end: int, verb: str) -> str:
+        lex = self.lex
+        region = lex.alias_re.sub(lambda m: " " * len(m.group()), f"{verb} | {text}")
+        for stance, pattern in lex.stance_res:
+            if stance != "confirms" and pattern.search(region):
+                return stance
+        if lex.negation_re.search(text[max(0, start - 40) : start]):
+            return "denies"
+        if lex.stance_res[-1][1].search(region):
+            return "confirms"
+        return "asserts"
+
+
+def _numbers(text: str, clause: _Clause) -> list[Number]:
+    if clause.numbers is None:
+        clause.numbers = find_numbers(text)
+    return clause.numbers
+
+
+def _other_people(lex: Lexicon, text: str, n: Number) -> bool:
+    """True when a figure counts someone else: "20 people", "8 Russian soldiers"."""
+    tail = text[n.end : n.end + 30]
+    m = re.match(r"\s*(?:[\w'’-]+\s+){0,1}?([\w'’-]+)", tail)
+    if not m:
+        return False
+    return bool(lex.other_sides_re.search(tail[: m.end()] + " "))
+
+
+def _clauses(sentence: str) -> list[_Clause]:
+    out: list[_Clause] = []
+    start = 0
+    for m in _CLAUSE.finditer(sentence):
+        out.append(_Clause(start, m.start()))
+        start = m.start()
+    out.append(_Clause(start, len(sentence)))
+    return out
+
+
+def _govern(anchors: list[tuple[Anchor, _Who]], pos: int) -> _Who | None:
+    """Which attribution covers the text at ``pos`` (see module docstring of attribution)."""
+    if not anchors:
+        return None
+    before = [(a, w) for a, w in anchors if a.end <= pos and a.kind in (LEAD, CONT)]
+    trail_between = before and any(
+        a.kind == TRAIL and before[-1][0].end <= a.start < pos for a, _ in anchors
+    )
+    if before and not trail_between:
+        return before[-1][1]
+    after = [(a, w) for a, w in anchors if a.start >= pos and a.kind == TRAIL]
+    if after:
+        return after[0][1]
+    prior = [(a, w) for a, w in anchors if a.end <= pos and a.kind == TRAIL]
+    if prior:
+        return prior[-1][1]
+    sources = [w for a, w in anchors if a.kind == SOURCE]
+    if sources:
+        return sources[0]
+    return before[-1][1] if before else None
+
+
+def _dedupe(claims: list[Claim]) -> list[Claim]:
+    """One claim per (question, actor, stance, value); a figure beats the same claim without."""
+    seen: dict[tuple[object, ...], Claim] = {}
+    for c in claims:
+        key = (c.question, c.actor, c.stance, c.value, c.value_high)
+        if key not in seen or c.confidence > seen[key].confidence:
+            seen[key] = c
+    valued = {(c.question, c.actor, POLARITY[c.stance]) for c in seen.values() if c.value}
+    return [
+        c
+        for c in seen.values()
+        if c.value is not None or (c.question, c.actor, POLARITY[c.stance]) not in valued
+    ]

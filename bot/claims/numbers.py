@@ -1,0 +1,168 @@
+"""Find headcount-like numbers in English news text: figures, number words, ranges, qualifiers.
+
+Pure and story-free. Dates, years, ordinals, calibres, distances and other measured quantities
+are left out, because a claim's value is always a number of people here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A small table instead of a library: word2number is unmaintained (last release 2017) and
+# number-parser parses whole sentences (slow, and it rewrites the text we need offsets in).
+# News writes numbers in words only for small or round figures, which this table covers.
+_UNITS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90, "dozen": 12,
+}  # fmt: skip
+_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+
+_WORD = "|".join(sorted([*_UNITS, *_SCALES], key=len, reverse=True))
+_WORDS = rf"(?:a\s+dozen|(?:{_WORD})(?:(?:\s+and)?[\s-]+(?:{_WORD}))*)(?![\w-])"
+# Thousands grouped by comma or (thin/no-break) space: 12,000 / 12 000.
+_DIGITS = r"\d{1,3}(?:(?:,|[ \u00a0\u202f])\d{3})+(?![\d,])(?:\.\d+)?|\d+(?:\.\d+)?"
+_SCALE_SUFFIX = r"(?:\s*[kK](?![\w])|\s+(?:thousand|million|billion)(?![\w]))?"
+_NUM = rf"(?:(?:{_DIGITS}){_SCALE_SUFFIX}|{_WORDS})"
+_NUMBER_RE = re.compile(
+    rf"(?<![\w.,$€£-])(?:(?P<between>between|from)\s+)?(?P<lo>{_NUM})"
+    rf"(?:\s*(?:-|–|—|to|and)\s*(?P<hi>{_NUM}))?",
+    re.IGNORECASE,
+)
+
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+# What comes before a number that makes it a date, an article, a model or money.
+_BEFORE_EXCLUDE = re.compile(
+    rf"(?:\b(?:{_MONTHS})\.?|\bno\.|\barticle|\bart\.|\bpage|\bchapter|\bresolution|\bnumber|"
+    r"\baged?|\broute|\bhighway|\bflight|[a-z]-|[$€£₩]|\bus\$)\s*$",
+    re.IGNORECASE,
+)
+# What comes after a number that makes it an ordinal, a date, a measure or a thing.
+_AFTER_EXCLUDE = re.compile(
+    rf"^(?:st\b|nd\b|rd\b|th\b|\s*%|\s*percent\b|\s*per\s*cent\b|:\d|\s*(?:{_MONTHS})\b|"
+    r"\s*-?(?:mm|cm|km|m|kg|kt|t)\b|\s*-?(?:millimet|centimet|kilomet|met(?:er|re)|mile|"
+    r"year|month|week|day|hour|minute|second|decade|time|tonne|ton\b|tons\b|kilogram|"
+    r"container|shell|round|missile|rocket|launcher|howitzer|gun|artillery|piece|dollar|won\b|"
+    r"ruble|rouble|euro|village|settlement|km²|sq|square|acre|hectare|degree|calibre|caliber|"
+    r"times\b|fold\b|o'clock|a\.m|p\.m|am\b|pm\b|vehicle|tank|drone|aircraft|jet|plane|ship|"
+    r"train|truck|bus\b|brigade|battalion|division|regiment|corps\b|site|base|location|"
+    r"point|country|countries|nation|side|sides|region|percent))",
+    re.IGNORECASE,
+)
+_QUALIFIERS = (
+    ("about", r"about|around|roughly|approximately|some|nearly|almost|close to|an estimated|"
+              r"estimated|approx\.|circa|an approximate"),
+    ("up to", r"up to|as many as|as much as|fewer than|less than|under|no more than"),
+    ("at least", r"at least|no fewer than|no less than|a minimum of"),
+    ("more than", r"more than|over|upwards of|in excess of|above|exceed(?:s|ed|ing)?|"
+                  r"surpass(?:es|ed)?|beyond"),
+)  # fmt: skip
+_QUALIFIER_RE = [
+    (name, re.compile(rf"\b(?:{words})\s*$", re.IGNORECASE)) for name, words in _QUALIFIERS
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """A figure found in text: ``value`` (low end of a range), ``value_high``, ``qualifier``."""
+
+    start: int
+    end: int
+    value: float
+    value_high: float | None = None
+    qualifier: str | None = None
+
+
+def parse_number(token: str) -> float | None:
+    """The value of one figure: "12,000", "12 000", "12k", "1.2 million", "ten thousand"."""
+    t = token.strip().lower().replace("\u00a0", " ").replace("\u202f", " ")
+    if not t:
+        return None
+    if t[0].isdigit():
+        m = re.match(r"([\d, ]*\d(?:\.\d+)?)\s*(k|thousand|million|billion)?$", t)
+        if not m:
+            return None
+        digits = m.group(1).replace(",", "").replace(" ", "")
+        value = float(digits)
+        scale = m.group(2)
+        if scale == "k":
+            value *= 1_000
+        elif scale:
+            value *= _SCALES[scale]
+        return value
+    return _parse_words(t)
+
+
+def _parse_words(text: str) -> float | None:
+    total = current = 0
+    seen = False
+    for word in re.split(r"[\s-]+", text.replace(" and ", " ")):
+        if word == "a":
+            current = current or 1
+        elif word in _UNITS:
+            current += _UNITS[word]
+            seen = True
+        elif word in _SCALES:
+            scale = _SCALES[word]
+            if scale == 100:
+                current = (current or 1) * 100
+            else:
+                total += (current or 1) * scale
+                current = 0
+            seen = True
+    return float(total + current) if seen else None
+
+
+def _qualifier(before: str) -> str | None:
+    tail = before[-30:]
+    for name, pattern in _QUALIFIER_RE:
+        if pattern.search(tail):
+            return name
+    return None
+
+
+def _excluded(text: str, start: int, end: int, token: str) -> bool:
+    if _BEFORE_EXCLUDE.search(text[max(0, start - 14) : start]):
+        return True
+    after = text[end : end + 16]
+    if _AFTER_EXCLUDE.match(after):
+        return True
+    # A bare four-digit figure in the years' range is a year ("in 2024"), not a headcount.
+    if re.fullmatch(r"(?:19|20)\d\d", token):
+        return True
+    # "one of the", "one side": a pronoun, not a figure.
+    return token.lower() == "one" and bool(re.match(r"\s+(?:of|another|side)\b", after))
+
+
+def find_numbers(text: str) -> list[Number]:
+    """All headcount-like figures in ``text``, left to right, with ranges and qualifiers."""
+    found: list[Number] = []
+    for m in _NUMBER_RE.finditer(text):
+        lo_token, hi_token = m.group("lo"), m.group("hi")
+        if hi_token is not None:
+            joiner = text[m.end("lo") : m.start("hi")].strip().lower()
+            # "and" joins a range only after "between"; "to" only after "from" or between figures.
+            if joiner == "and" and not m.group("between"):
+                hi_token = None
+        start = m.start("lo")
+        end = m.end("hi") if hi_token is not None else m.end("lo")
+        if _excluded(text, start, end, (hi_token or lo_token).strip()):
+            continue
+        if hi_token is None and _excluded(text, start, m.end("lo"), lo_token.strip()):
+            continue
+        lo = parse_number(lo_token)
+        if lo is None:
+            continue
+        hi = parse_number(hi_token) if hi_token is not None else None
+        if hi is not None and hi <= lo:
+            # "1,000-3" is not a range; keep the first figure only.
+            hi = None
+            end = m.end("lo")
+        found.append(Number(start, end, lo, hi, _qualifier(text[: m.start()])))
+    return found
