@@ -7,6 +7,7 @@ parts run (chat platforms, polling, delivery).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import asyncio
 import logging
 import signal
@@ -61,10 +62,9 @@ def setup_logging(settings: Settings, *, quiet_console: bool) -> None:
 def _install_stop(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
+        # Not available off the main thread or on Windows: Ctrl-C then ends the loop instead.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
-            pass
 
 
 async def cmd_run(settings: Settings) -> int:
@@ -105,20 +105,19 @@ async def cmd_chat(settings: Settings) -> int:
 
 async def cmd_poll(settings: Settings, force: bool) -> int:
     from bot.app import App
-    from handlers.sources import poll_summary
     from bot.platforms.console import render_reply
+    from handlers.sources import poll_summary
 
     async with App(settings, role="poll") as app:
-        bar = None
-        if sys.stderr.isatty():
-            from tqdm import tqdm
+        from tqdm import tqdm
 
-            bar = tqdm(desc="polling", unit="source", file=sys.stderr)
-        reports = await app.pipeline.poll_once(
-            force=force, progress=(lambda _r: bar.update(1)) if bar else None
-        )
-        if bar:
-            bar.close()
+        # A progress bar on a terminal only; tqdm writes nothing when disabled.
+        with tqdm(
+            desc="polling", unit="source", file=sys.stderr, disable=not sys.stderr.isatty()
+        ) as bar:
+            reports = await app.pipeline.poll_once(
+                force=force, progress=lambda _report: bar.update(1)
+            )
         print(render_reply(poll_summary(reports)))
     return 0
 

@@ -65,7 +65,7 @@ def claim_flags(pack: StoryPack, claim: Claim, earlier: Sequence[ClaimRecord]) -
             flags.append(
                 f"updates {who}: {describe_value(prev)} → {describe_value(claim)} (was {when})"
             )
-    others = {}
+    others: dict[str, Claim] = {}
     for r in earlier:
         if r.claim.question == claim.question and r.claim.actor != claim.actor:
             others.setdefault(r.claim.actor, r.claim)

@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 
 
 class App:
-    def __init__(self, settings: Settings, *, role: str = "run",
-                 pack: StoryPack | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, role: str = "run", pack: StoryPack | None = None
+    ) -> None:
         self.settings = settings
         self.role = role
         self.pack = pack or load_pack(settings.story)
@@ -52,20 +53,33 @@ class App:
         self._ledger = await Ledger.open(s.ledger_url)
         guard = UrlGuard(s.allow_private_sources)
         self._fetcher = Fetcher(
-            guard, user_agent=s.user_agent, timeout_s=s.fetch_timeout_s,
-            max_bytes=s.fetch_max_bytes, max_redirects=s.fetch_max_redirects,
-            limit_per_host=s.fetch_per_host)
+            guard,
+            user_agent=s.user_agent,
+            timeout_s=s.fetch_timeout_s,
+            max_bytes=s.fetch_max_bytes,
+            max_redirects=s.fetch_max_redirects,
+            limit_per_host=s.fetch_per_host,
+        )
         await self._fetcher.start()
-        self._pipeline = Pipeline(s, self.pack, self._ledger, self._fetcher,
-                                  Extractor(self.pack), owner=self.owner)
-        self._delivery = DeliveryWorker(self._ledger, self.publishers, self.owner,
-                                        max_attempts=s.delivery_max_attempts,
-                                        lease_s=s.lease_s)
+        self._pipeline = Pipeline(
+            s, self.pack, self._ledger, self._fetcher, Extractor(self.pack), owner=self.owner
+        )
+        self._delivery = DeliveryWorker(
+            self._ledger,
+            self.publishers,
+            self.owner,
+            max_attempts=s.delivery_max_attempts,
+            lease_s=s.lease_s,
+        )
         await self._pipeline.bootstrap()
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         if self._fetcher is not None:
@@ -96,9 +110,14 @@ class App:
 
     @property
     def services(self) -> Services:
-        return Services(settings=self.settings, pack=self.pack, ledger=self.ledger,
-                        poll=self.poll, add_source=self.add_source,
-                        kick_delivery=self.kick_delivery)
+        return Services(
+            settings=self.settings,
+            pack=self.pack,
+            ledger=self.ledger,
+            poll=self.poll,
+            add_source=self.add_source,
+            kick_delivery=self.kick_delivery,
+        )
 
     async def poll(self, force: bool = False) -> list[PollReport]:
         return await self.pipeline.poll_once(force=force)
@@ -111,8 +130,9 @@ class App:
         fetched = await self._fetcher.fetch(url)
         feed = parse_feed(fetched.body or b"", fetched.url, fetched.content_type)
         name = name or feed.title.strip()[:120] or urlsplit(url).hostname or url
-        source = await self.ledger.add_source(self.pack.id, url, name, added_by,
-                                              self.settings.poll_interval_s)
+        source = await self.ledger.add_source(
+            self.pack.id, url, name, added_by, self.settings.poll_interval_s
+        )
         report = await self.pipeline.store_fetched(source, fetched, feed)
         return source, report.new_items
 
@@ -131,18 +151,31 @@ class App:
         sched = AsyncIOScheduler(timezone="UTC")
         common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
         if poll:
-            sched.add_job(self.pipeline.poll_once, "interval", seconds=s.poll_tick_s,
-                          id="poll", next_run_time=utcnow(), **common)
+            sched.add_job(
+                self.pipeline.poll_once,
+                "interval",
+                seconds=s.poll_tick_s,
+                id="poll",
+                next_run_time=utcnow(),
+                **common,
+            )
         if deliver:
-            sched.add_job(self.delivery.deliver_once, "interval",
-                          seconds=s.delivery_interval_s, id="delivery", next_run_time=utcnow(),
-                          **common)
-        sched.add_job(self.heartbeat, "interval", seconds=30, id="heartbeat",
-                      next_run_time=utcnow(), **common)
+            sched.add_job(
+                self.delivery.deliver_once,
+                "interval",
+                seconds=s.delivery_interval_s,
+                id="delivery",
+                next_run_time=utcnow(),
+                **common,
+            )
+        sched.add_job(
+            self.heartbeat, "interval", seconds=30, id="heartbeat", next_run_time=utcnow(), **common
+        )
         sched.start()
         self.scheduler = sched
         return sched
 
     async def heartbeat(self) -> None:
-        await self.ledger.heartbeat(self.owner, self.role, socket.gethostname(), os.getpid(),
-                                    self.pipeline.rounds)
+        await self.ledger.heartbeat(
+            self.owner, self.role, socket.gethostname(), os.getpid(), self.pipeline.rounds
+        )

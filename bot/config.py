@@ -68,8 +68,15 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator(
-        "database_url", "discord_token", "discord_admin_role", "slack_bot_token",
-        "slack_app_token", "slack_signing_secret", "worker_id", "admin_channel", mode="before",
+        "database_url",
+        "discord_token",
+        "discord_admin_role",
+        "slack_bot_token",
+        "slack_app_token",
+        "slack_signing_secret",
+        "worker_id",
+        "admin_channel",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, v: object) -> object:

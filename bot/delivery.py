@@ -36,10 +36,19 @@ class Publisher(Protocol):
 
 
 class DeliveryWorker:
-    def __init__(self, ledger: Ledger, publishers: Mapping[str, Publisher], owner: str, *,
-                 max_attempts: int = 8, lease_s: int = 120, batch: int = 50,
-                 base_s: float = 5.0, cap_s: float = 3600.0,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        publishers: Mapping[str, Publisher],
+        owner: str,
+        *,
+        max_attempts: int = 8,
+        lease_s: int = 120,
+        batch: int = 50,
+        base_s: float = 5.0,
+        cap_s: float = 3600.0,
+        rng: random.Random | None = None,
+    ) -> None:
         self.ledger = ledger
         self.publishers = dict(publishers)
         self.owner = owner
@@ -59,14 +68,16 @@ class DeliveryWorker:
             delivered = 0
             while True:
                 rows = await self.ledger.lease_outbox(
-                    self.owner, sorted(self.publishers), limit=self.batch, lease_s=self.lease_s)
+                    self.owner, sorted(self.publishers), limit=self.batch, lease_s=self.lease_s
+                )
                 if not rows:
                     return delivered
                 by_channel: dict[tuple[str, str], list[OutboxRow]] = {}
                 for row in rows:
                     by_channel.setdefault((row.platform, row.channel), []).append(row)
                 results = await asyncio.gather(
-                    *(self._deliver_channel(group) for group in by_channel.values()))
+                    *(self._deliver_channel(group) for group in by_channel.values())
+                )
                 delivered += sum(results)
                 if len(rows) < self.batch:
                     return delivered
@@ -75,7 +86,7 @@ class DeliveryWorker:
         done = 0
         for i, row in enumerate(rows):
             if not await self._deliver(row):
-                for later in rows[i + 1:]:  # keep the channel's order: retry them after it
+                for later in rows[i + 1 :]:  # keep the channel's order: retry them after it
                     await self._release(later)
                 break
             done += 1
@@ -95,16 +106,23 @@ class DeliveryWorker:
         await self.ledger.mark_delivered(row.id, self.owner, message_id)
         return True
 
-    async def _retry_later(self, row: OutboxRow, error: str, retry_after: float | None,
-                           permanent: bool) -> None:
+    async def _retry_later(
+        self, row: OutboxRow, error: str, retry_after: float | None, permanent: bool
+    ) -> None:
         attempts = row.attempts + 1
         dead = permanent or attempts >= self.max_attempts
         delay = backoff_delay(attempts, self.base_s, self.cap_s, self.rng)
         if retry_after is not None:
             delay = max(delay, retry_after)
         when = utcnow() + dt.timedelta(seconds=delay)
-        log.warning("delivery to %s:%s failed (attempt %d%s): %s", row.platform, row.channel,
-                    attempts, ", giving up" if dead else "", error)
+        log.warning(
+            "delivery to %s:%s failed (attempt %d%s): %s",
+            row.platform,
+            row.channel,
+            attempts,
+            ", giving up" if dead else "",
+            error,
+        )
         await self.ledger.mark_failed(row.id, self.owner, error, when, dead)
 
     async def _release(self, row: OutboxRow) -> None:

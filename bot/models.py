@@ -306,6 +306,8 @@ class PreparedItem:
     claims: tuple[Claim, ...] = ()
     alert: Alert | None = None
     fingerprint: int | None = None
+    #: Who published it, when that is not the source itself (archive items, syndicated wires).
+    outlet: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

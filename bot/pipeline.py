@@ -7,6 +7,7 @@ source never stops the others: its error is stored on it and it backs off.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -39,7 +40,7 @@ from bot.summarize import summarize
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[PollReport], None]
+Progress = Callable[[PollReport], object]
 
 
 def default_owner() -> str:
@@ -234,13 +235,12 @@ class Pipeline:
             for line in path.read_text(encoding="utf-8").splitlines()
             if line.strip()
         ]
-        source = await self.ledger.archive_source(self.pack.id, f"archive:{path.name}")
-        by_outlet: dict[str, list[Entry]] = {}
-        for e in entries:
-            by_outlet.setdefault(e.author or "archive", []).append(e)
+        source = await self.ledger.archive_source(self.pack.id, "story archive")
         prepared = []
-        for outlet, group in by_outlet.items():
-            prepared += await self.prepare(group, outlet, alerts=False, force_relevant=True)
+        for e in entries:
+            outlet = e.author or "archive"
+            [item] = await self.prepare([e], outlet, alerts=False, force_relevant=True)
+            prepared.append(dataclasses.replace(item, outlet=outlet))
         stored = await self.ledger.store_poll(
             source, self.owner, None, prepared, baseline=True, next_check_at=utcnow()
         )

@@ -9,16 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from bot.claims.sentences import split_sentences
 from bot.models import Claim
 
 LIMIT = 300
-_SENTENCE_END = re.compile(r"(?<=[.!?][\"'”’)]?)\s+(?=[\"'“‘(]?[A-Z0-9])")
 _SPACE = re.compile(r"\s+")
 
 
 def sentences(text: str) -> list[str]:
-    text = _SPACE.sub(" ", text).strip()
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()] if text else []
+    return [_SPACE.sub(" ", text[a:b]) for a, b in split_sentences(text)]
 
 
 def summarize(title: str, text: str, claims: Iterable[Claim] = (), limit: int = LIMIT) -> str:

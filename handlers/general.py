@@ -17,15 +17,18 @@ async def help_(request: Request, services: Services) -> Reply:
         cmd = COMMANDS.get(name)
         if cmd is None:
             raise UserError(f"There is no command !{name[:40]}.")
-        lines = [line for line in cmd.help.splitlines()[1:] if line.strip()]
+        detail = tuple(line for line in cmd.help.splitlines()[1:] if line.strip())
         admin = " (admins only)" if cmd.admin else ""
-        return Reply(title=f"{cmd.usage}{admin}", lines=tuple(lines))
+        return Reply(title=f"{cmd.usage}{admin}", lines=detail)
     lines = tuple(
         f"{c.usage} — {c.summary}" + (" (admin)" if c.admin else "")
         for c in sorted(COMMANDS.values(), key=lambda c: c.name)
     )
-    return Reply(title=f"claimwatch: {services.pack.title}", lines=lines,
-                 footer="!help <command> for details.")
+    return Reply(
+        title=f"claimwatch: {services.pack.title}",
+        lines=lines,
+        footer="!help <command> for details.",
+    )
 
 
 @command("subscribe", admin=True)
@@ -33,14 +36,16 @@ async def subscribe(request: Request, services: Services) -> Reply:
     """!subscribe [instant|digest]
     Post alerts to this channel: each as it comes (instant), or grouped once a period
     (digest)."""
-    mode = (request.args.strip().lower() or "instant")
+    mode = request.args.strip().lower() or "instant"
     if mode not in ("instant", "digest"):
         raise UserError("The mode is instant or digest.")
-    new = await services.ledger.subscribe(request.platform, request.channel, services.story,
-                                          mode, request.who)
+    new = await services.ledger.subscribe(
+        request.platform, request.channel, services.story, mode, request.who
+    )
     verb = "Subscribed" if new else "Changed"
-    return Reply(title=f"{verb}: {mode} alerts for this channel",
-                 lines=(f"Story: {services.pack.title}",))
+    return Reply(
+        title=f"{verb}: {mode} alerts for this channel", lines=(f"Story: {services.pack.title}",)
+    )
 
 
 @command("unsubscribe", admin=True)

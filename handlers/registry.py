@@ -43,7 +43,8 @@ def command(name: str, *, admin: bool = False) -> Callable[[Handler], Handler]:
     def register(func: Handler) -> Handler:
         doc = (inspect.getdoc(func) or name).splitlines()
         usage = doc[0].strip()
-        summary = next((line.strip() for line in doc[1:] if line.strip()), usage)
+        body = " ".join(line.strip() for line in doc[1:]).strip()
+        summary = body.split(". ")[0].rstrip(".") + "." if body else usage
         COMMANDS[name] = Command(name=name, func=func, admin=admin, usage=usage, summary=summary)
         return func
 

@@ -36,14 +36,17 @@ async def sources(request: Request, services: Services) -> Reply:
     if not found:
         return Reply(title="No sources yet", lines=("Add one with !addsource <url> [name].",))
     lines = tuple(
-        f"#{s.id} {clip(s.name, 60)} — {_health(s)}" + (f" · {s.items_count} items"
-                                                       if s.items_count else "")
+        f"#{s.id} {clip(s.name, 60)} — {_health(s)}"
+        + (f" · {s.items_count} items" if s.items_count else "")
         for s in found
     )
     failing = sum(1 for s in found if s.consecutive_failures)
     paused = sum(1 for s in found if not s.enabled)
-    return Reply(title=f"Sources: {len(found)} ({failing} failing, {paused} paused)",
-                 lines=lines, footer="!pausesource / !resumesource / !removesource <id or url>")
+    return Reply(
+        title=f"Sources: {len(found)} ({failing} failing, {paused} paused)",
+        lines=lines,
+        footer="!pausesource / !resumesource / !removesource <id or url>",
+    )
 
 
 @command("addsource", admin=True)
@@ -66,9 +69,11 @@ async def addsource(request: Request, services: Services) -> Reply:
         raise UserError(f"Could not add {clip(url, 200)}: {exc}") from None
     return Reply(
         title=f"Added #{source.id} {source.name}",
-        lines=(f"URL: {source.url}",
-               f"Baseline: {baseline} current items recorded; only new items will be posted.",
-               f"Checked every {source.interval_s // 60} min."),
+        lines=(
+            f"URL: {source.url}",
+            f"Baseline: {baseline} current items recorded; only new items will be posted.",
+            f"Checked every {source.interval_s // 60} min.",
+        ),
     )
 
 
@@ -88,8 +93,10 @@ async def removesource(request: Request, services: Services) -> Reply:
     Stop watching a source. What it brought stays in the ledger."""
     source = await _find(request, services)
     await services.ledger.remove_source(source.id)
-    return Reply(title=f"Removed #{source.id} {source.name}",
-                 lines=("Its items and claims stay in the ledger.",))
+    return Reply(
+        title=f"Removed #{source.id} {source.name}",
+        lines=("Its items and claims stay in the ledger.",),
+    )
 
 
 @command("pausesource", admin=True)
@@ -122,8 +129,9 @@ def poll_summary(reports: list[PollReport]) -> Reply:
     ]
     for r in ok:
         if r.baseline and r.new_items:
-            lines.append(f"#{r.source_id} {r.source_name}: baseline of {r.new_items} items "
-                         "(not posted)")
+            lines.append(
+                f"#{r.source_id} {r.source_name}: baseline of {r.new_items} items (not posted)"
+            )
         elif r.new_items:
             lines.append(f"#{r.source_id} {r.source_name}: {r.new_items} new")
     for r in failed:
@@ -138,6 +146,8 @@ async def poll(request: Request, services: Services) -> Reply:
     reports = await services.poll(force=True)
     services.kick_delivery()
     if not reports:
-        return Reply(title="Nothing to poll", lines=("No enabled sources (or all were polled "
-                                                     "in the last minute).",))
+        return Reply(
+            title="Nothing to poll",
+            lines=("No enabled sources (or all were polled in the last minute).",),
+        )
     return poll_summary(reports)

@@ -24,9 +24,10 @@ async def latest(request: Request, services: Services) -> Reply:
     n = max(1, min(int(arg or 5), MAX_LATEST))
     found = await services.ledger.latest_items(services.story, n)
     if not found:
-        return Reply(title="No relevant items yet",
-                     lines=("Nothing relevant has been seen yet; !sources shows what is "
-                            "watched.",))
+        return Reply(
+            title="No relevant items yet",
+            lines=("Nothing relevant has been seen yet; !sources shows what is watched.",),
+        )
     lines = []
     for item in found:
         when = item.published_at.date().isoformat() if item.published_at else "undated"
@@ -41,14 +42,16 @@ async def _fate(item: ItemRecord, services: Services) -> list[str]:
     lines = [f"{clip(item.title, 120)} — {item.source_name}, seen {ago(item.fetched_at)}"]
     source = await services.ledger.find_source(services.story, str(item.source_id))
     if not item.relevant:
-        lines.append("Not posted: not relevant to the story (it does not name its subject "
-                     "and context).")
+        lines.append(
+            "Not posted: not relevant to the story (it does not name its subject and context)."
+        )
         return lines
     deliveries = await services.ledger.outbox_for_item(item.id)
     if not deliveries:
         if await services.ledger.is_baseline(item.id):
-            lines.append("Not posted: it was already in the feed when the source was added "
-                         "(baseline).")
+            lines.append(
+                "Not posted: it was already in the feed when the source was added (baseline)."
+            )
         else:
             lines.append("Not posted: no channel was subscribed when it arrived.")
     for d in deliveries:
@@ -56,8 +59,10 @@ async def _fate(item: ItemRecord, services: Services) -> list[str]:
         if d["delivered_at"]:
             lines.append(f"Posted to {where} {ago(d['delivered_at'])}.")
         elif d["dead"]:
-            lines.append(f"Failed delivery to {where} after {d['attempts']} attempts: "
-                         f"{clip(d['last_error'] or '', 120)}")
+            lines.append(
+                f"Failed delivery to {where} after {d['attempts']} attempts: "
+                f"{clip(d['last_error'] or '', 120)}"
+            )
         else:
             lines.append(f"Still queued for {where} ({d['attempts']} attempts so far).")
     if source is not None and not source.enabled:
@@ -76,9 +81,13 @@ async def why(request: Request, services: Services) -> Reply:
     url = args[0].strip("<>").split("|", 1)[0][:2000]
     found = await services.ledger.items_by_url(services.story, url)
     if not found:
-        return Reply(title="Never seen",
-                     lines=(f"No watched source has carried {clip(url, 200)} (yet).",
-                            "!sources lists what is watched; !poll checks now."))
+        return Reply(
+            title="Never seen",
+            lines=(
+                f"No watched source has carried {clip(url, 200)} (yet).",
+                "!sources lists what is watched; !poll checks now.",
+            ),
+        )
     lines: list[str] = []
     for item in found[:3]:
         lines.extend(await _fate(item, services))

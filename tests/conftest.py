@@ -21,8 +21,16 @@ ENGINES = ["sqlite", "postgres"]
 @pytest.fixture(autouse=True)
 def _no_stray_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Settings come from the test, not from the developer's environment."""
-    for key in ("DATABASE_URL", "DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN",
-                "SLACK_SIGNING_SECRET", "STORY", "DATA_DIR", "ALLOW_PRIVATE_SOURCES"):
+    for key in (
+        "DATABASE_URL",
+        "DISCORD_TOKEN",
+        "SLACK_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "STORY",
+        "DATA_DIR",
+        "ALLOW_PRIVATE_SOURCES",
+    ):
         monkeypatch.delenv(key, raising=False)
 
 

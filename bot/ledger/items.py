@@ -89,6 +89,7 @@ class ItemsMixin(LedgerBase):
                             key=p.entry.key,
                             url=p.entry.url,
                             canonical_url=p.entry.canonical_url,
+                            outlet=p.outlet,
                             title=p.entry.title[:1000],
                             summary=p.summary,
                             published_at=published,

@@ -65,8 +65,12 @@ def parse_line(line: str) -> tuple[str, str] | None:
     return name.lower(), args.strip()
 
 
-def _stdin_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | None],
-                 stream: TextIO, prompt: str | None) -> None:
+def _stdin_lines(
+    loop: asyncio.AbstractEventLoop,
+    queue: asyncio.Queue[str | None],
+    stream: TextIO,
+    prompt: str | None,
+) -> None:
     """Read lines in a daemon thread, so a pending read never blocks shutdown."""
     while True:
         if prompt:
@@ -78,9 +82,13 @@ def _stdin_lines(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str | Non
             return
 
 
-async def run_console(services: Services, deliver: Callable[[], Awaitable[int]],
-                      stop: asyncio.Event, stdin: TextIO | None = None,
-                      out: TextIO | None = None) -> None:
+async def run_console(
+    services: Services,
+    deliver: Callable[[], Awaitable[int]],
+    stop: asyncio.Event,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+) -> None:
     """Chat until end of input or ``stop``. ``deliver`` runs a delivery round after each
     command, so alerts a command queued (e.g. !poll) are printed right after its reply."""
     stdin = stdin or sys.stdin
@@ -90,8 +98,9 @@ async def run_console(services: Services, deliver: Callable[[], Awaitable[int]],
     if prompt:
         out.write(f"claimwatch — {services.pack.title}. Type !help, or Ctrl-D to quit.\n")
     queue: asyncio.Queue[str | None] = asyncio.Queue()
-    threading.Thread(target=_stdin_lines, args=(asyncio.get_running_loop(), queue, stdin,
-                                                prompt), daemon=True).start()
+    threading.Thread(
+        target=_stdin_lines, args=(asyncio.get_running_loop(), queue, stdin, prompt), daemon=True
+    ).start()
     while not stop.is_set():
         getter = asyncio.ensure_future(queue.get())
         stopper = asyncio.ensure_future(stop.wait())
@@ -107,8 +116,15 @@ async def run_console(services: Services, deliver: Callable[[], Awaitable[int]],
         if parsed is None:
             continue
         name, args = parsed
-        request = Request(command=name, args=args, platform=PLATFORM, channel=CHANNEL,
-                          user_id="local", user_name="local", is_admin=True)
+        request = Request(
+            command=name,
+            args=args,
+            platform=PLATFORM,
+            channel=CHANNEL,
+            user_id="local",
+            user_name="local",
+            is_admin=True,
+        )
         reply = await dispatch(request, services)
         out.write(render_reply(reply) + "\n\n")
         out.flush()
