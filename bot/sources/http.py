@@ -175,7 +175,10 @@ class Fetcher:
             async with self._session.get(current, headers=headers, allow_redirects=False) as resp:
                 status = resp.status
                 if status in _REDIRECTS and "Location" in resp.headers:
-                    target = urljoin(current, resp.headers["Location"])
+                    try:
+                        target = urljoin(current, resp.headers["Location"])
+                    except ValueError:
+                        raise FetchError(f"bad redirect ({status} to an invalid URL)") from None
                     if target in seen:
                         raise FetchError(f"redirect loop ({status} back to {target})")
                     current = self.guard.check_url(target)
