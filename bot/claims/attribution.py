@@ -25,8 +25,14 @@ _LIST_GAP = re.compile(r"^\s*(?:,|and|as well as|,\s*and)\s*$", re.IGNORECASE)
 _LIST_HEAD = re.compile(r"(?:^|[,;:]\s*|\bboth\s+)(?:both\s+|the\s+)?$", re.IGNORECASE)
 _CONTINUATION = re.compile(r"^[\s,;]*(?:(?:and|but|while|also|adding|then)\b[\s,]*)*$", re.I)
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?(?:\s+[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?){1,3}")
-_QUOTES = "\"“”"
-_PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|to|not be)\s+$", re.IGNORECASE)
+_IN_TITLE = re.compile(r"\b(?:for|of the|on)\s+$")
+_QUOTES = '"“”'
+# "were reported killed", "to confirm", "the reports": not someone speaking.
+_PASSIVE = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|to|not be|the|a|an|these|those|such|of|about|their|its|"
+    r"his|her|no|any)\s+$",
+    re.IGNORECASE,
+)
 
 LEAD, TRAIL, CONT, SOURCE = "lead", "trail", "cont", "source"
 
@@ -89,14 +95,18 @@ def find_mentions(lex: Lexicon, text: str, start: int = 0, end: int | None = Non
 def _speaker_name(lex: Lexicon, window: str, mention: Mention | None) -> str | None:
     best = None
     for m in _NAME.finditer(window):
-        words = [w for w in m.group().split() if w.lower() not in lex.name_stopwords]
-        # Drop leading titles ("Secretary General Mark Rutte" -> "Mark Rutte").
-        while words and words[0].lower() in lex.name_stopwords:
-            words.pop(0)
+        if _IN_TITLE.search(window, 0, m.start()):
+            continue  # "Centre for Countering Disinformation": part of a body's name
+        words = [
+            w
+            for w in m.group().split()
+            if not any(part in lex.name_stopwords for part in w.lower().split("-"))
+        ]
         if len(words) >= 2 or (words and mention and words[-1] in mention.text):
             best = " ".join(words)
     if best is None and mention is not None and mention.kind == "alias":
-        return mention.text if mention.text[:1].isupper() and not mention.text.isupper() else None
+        text = mention.text
+        return text if text[:1].isupper() and not text.isupper() and " " not in text else None
     return best
 
 
@@ -153,23 +163,20 @@ def find_anchors(lex: Lexicon, sentence: str) -> list[Anchor]:
                 group = [named[-1]]
             elif anaphor and _GAP.match(sentence[anaphor[-1].end : v]):
                 group = [anaphor[-1]]
-            elif _CONTINUATION.match(lead_text) or lead_text.rstrip().endswith(","):
+            elif _CONTINUATION.match(re.split(r"[,;]", lead_text)[-1]):
                 after = find_mentions(lex, sentence, vm.end(), min(len(sentence), vm.end() + 60))
                 inverted = [m for m in after if m.actor and sentence[vm.end() : m.start].strip()
                             in ("", "the", "by")]  # fmt: skip
                 if inverted:  # "..., said Peskov"
                     anchors.append(_anchor(lex, sentence, v, vm.end(), TRAIL, inverted[:1], after))
                     continue
-                if _CONTINUATION.match(lead_text):
-                    anchors.append(Anchor(v, vm.end(), CONT, (), None, carried=True))
-                    continue
-                else:
-                    continue
+                anchors.append(Anchor(v, vm.end(), CONT, (), None, carried=True))
+                continue
             else:
                 continue
         subject_start = min(m.start for m in group)
-        head = sentence[max(0, subject_start - 45) : subject_start]
-        kind = TRAIL if re.search(r"[,”\"]\s*(?:[\w'’-]+\s+){0,5}$", head) else LEAD
+        head = sentence[max(0, subject_start - 70) : subject_start]
+        kind = TRAIL if re.search(r"[,”\"]\s*(?:[\w'’.-]+\s+){0,7}$", head) else LEAD
         anchors.append(_anchor(lex, sentence, v, vm.end(), kind, group, mentions))
     for sm in lex.source_re.finditer(sentence):
         after = find_mentions(lex, sentence, sm.end(), min(len(sentence), sm.end() + 70))

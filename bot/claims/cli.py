@@ -34,7 +34,7 @@ def parse_item(line: str) -> dict[str, Any]:
     if isinstance(obj, dict) and isinstance(obj.get("item"), dict):
         obj = obj["item"]
     if not isinstance(obj, dict):
-        raise BadLine("expected a JSON object (an item, or {\"item\": {...}})")
+        raise BadLine('expected a JSON object (an item, or {"item": {...}})')
     for key in ("title", "text"):
         if key in obj and obj[key] is not None and not isinstance(obj[key], str):
             raise BadLine(f"'{key}' must be a string")

@@ -75,14 +75,15 @@ class Extractor:
         for start, end in split_sentences(text):
             body.extend(self._sentence(text[start:end], state, headline=False))
         heads = self._sentence(title, _State(), headline=True) if title else []
-        families = {(c.question.split(".")[0], c.actor) for c in body}
+        # A headline restates the body in fewer words ("Seoul:", "reported killed"): keep it only
+        # for a topic the body does not cover, or a figure the body does not give.
         asked = {c.question.split(".")[0] for c in body}
-        # A headline restates the body: keep it only for what the body does not already say.
+        figures = {(c.question, c.value) for c in body}
         heads = [
             c
             for c in heads
-            if (c.question.split(".")[0], c.actor) not in families
-            and not (c.actor == MEDIA and c.question.split(".")[0] in asked)
+            if (c.value is None and c.question.split(".")[0] not in asked)
+            or (c.value is not None and (c.question, c.value) not in figures)
         ]
         return _dedupe([replace(c, said_at=published) for c in (*heads, *body)])
 
@@ -126,7 +127,12 @@ class Extractor:
         for a in anchors:
             verb = sentence[a.start : a.end]
             if a.relay:
-                source = next((c for c in cited if c is not a), None)
+                # The source a relay names ("citing the NIS"), else who else speaks in the
+                # sentence ("Budanov told a lawmaker, who relayed ...").
+                named = [b for b in anchors if b is not a and b.actors and not b.relay]
+                source = next((c for c in cited if c is not a), None) or (
+                    named[-1] if named else None
+                )
                 if source is not None:
                     who = _Who(source.actors, source.speaker, 0.7, verb)
                 else:
@@ -267,9 +273,12 @@ class Extractor:
         for stance, pattern in lex.stance_res:
             if stance != "confirms" and pattern.search(region):
                 return stance
-        if lex.negation_re.search(text[max(0, start - 40) : start]):
+        confirms = lex.stance_res[-1][1]
+        # "would never forget": a confirming phrase, not a negated claim.
+        before = confirms.sub(lambda m: " " * len(m.group()), text[max(0, start - 40) : start])
+        if lex.negation_re.search(before):
             return "denies"
-        if lex.stance_res[-1][1].search(region):
+        if confirms.search(region):
             return "confirms"
         return "asserts"
 
@@ -282,11 +291,7 @@ def _numbers(text: str, clause: _Clause) -> list[Number]:
 
 def _other_people(lex: Lexicon, text: str, n: Number) -> bool:
     """True when a figure counts someone else: "20 people", "8 Russian soldiers"."""
-    tail = text[n.end : n.end + 30]
-    m = re.match(r"\s*(?:[\w'’-]+\s+){0,1}?([\w'’-]+)", tail)
-    if not m:
-        return False
-    return bool(lex.other_sides_re.search(tail[: m.end()] + " "))
+    return lex.other_people_re.match(text, n.end) is not None
 
 
 def _clauses(sentence: str) -> list[_Clause]:

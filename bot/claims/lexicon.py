@@ -74,6 +74,7 @@ class Lexicon:
     subject_re: re.Pattern[str]
     anaphor_subject_re: re.Pattern[str]
     other_sides_re: re.Pattern[str]
+    other_people_re: re.Pattern[str]
     army_size_re: re.Pattern[str]
     hypothetical_re: re.Pattern[str]
     count_noun_re: re.Pattern[str]
@@ -142,7 +143,9 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
         rf"(?:\s+(?:of|in)\s+(?:the\s+)?(?P<c2>{country_alt}))?",
         re.IGNORECASE,
     )
-    stopwords = {w for phrase in (*roles, *countries, *aliases) for w in phrase.split()}
+    # Titles and places are not names ("Secretary-General Mark Rutte" -> "Mark Rutte").
+    stopwords = {w for phrase in (*roles, *countries) for w in re.split(r"[\s-]+", phrase)}
+    stopwords |= {"secretary", "general", "chief", "head", "deputy", "vice", "director"}
     return Lexicon(
         questions=questions,
         cue_re=phrases_re(cue_questions),
@@ -151,6 +154,10 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
         anaphor_subject_re=phrases_re(_list(ex, "subject_anaphors")),
         other_sides_re=re.compile(
             rf"(?:{phrases_re(_list(ex, 'other_sides')).pattern})\s+(?:[\w-]+\s+)?$", re.IGNORECASE
+        ),
+        other_people_re=re.compile(
+            rf"\s*(?:[\w'’-]+\s+)?(?:{phrases_re(_list(ex, 'other_people')).pattern})",
+            re.IGNORECASE,
         ),
         army_size_re=phrases_re(_list(ex, "army_size")),
         hypothetical_re=phrases_re(_list(ex, "hypothetical")),
