@@ -93,7 +93,7 @@ def describe_change(pack: StoryPack, change: Change) -> str:
     return f"{who}: {old} ({fmt_date(b.said_at)}) → {new} ({fmt_date(a.said_at)})"
 
 
-def _headline(qs: QuestionStatus) -> str:
+def _headline(qs: QuestionStatus, reports: bool = False) -> str:
     o = qs.origins
     counts = [
         f"{len(actors)} {POLARITY_WORDS[pol]}"
@@ -105,7 +105,9 @@ def _headline(qs: QuestionStatus) -> str:
         parts.append(fmt_range(qs.low, qs.high))
     noun = "origin" if o.total == 1 else "origins"
     parts.append(f"{o.total} {noun} ({', '.join(counts)})")
-    parts.append(f"{qs.reports} reports")
+    if reports:
+        # Only as many reports as the handler fetched (the ledger hands over recent heads).
+        parts.append(f"{qs.reports} recent reports, {qs.outlets} outlets")
     return " · ".join(parts)
 
 
@@ -143,8 +145,8 @@ def status_reply(pack: StoryPack, status: StoryStatus, budget: int = STATUS_BUDG
     answered = [q for q in status.questions if q.positions]
     empty = [q.question for q in status.questions if not q.positions]
     head = [
-        f"As of {fmt_date(status.as_of)} · {status.reports} reports · "
-        f"last claim {fmt_date(status.updated_at)}"
+        f"As of {fmt_date(status.as_of)} · last claim {fmt_date(status.updated_at)} · "
+        "origins = distinct claimants"
     ]
     if not answered:
         return Reply(title=title, lines=("No claims in the ledger yet.",))
@@ -187,7 +189,7 @@ def question_reply(pack: StoryPack, qs: QuestionStatus, changes: int = 5) -> Rep
     title = f"{qs.label} [{qs.question}]"
     if not qs.positions:
         return Reply(title=title, lines=("No claims on this question yet.",))
-    lines = [_headline(qs)]
+    lines = [_headline(qs, reports=True)]
     if qs.contest == "polarity":
         lines.append("Contested: the actors' latest claims disagree.")
     elif qs.contest == "value":
