@@ -19,6 +19,10 @@ from bot.errors import ClaimwatchError, ConfigError
 
 log = logging.getLogger("claimwatch")
 
+#: `poll --all` leaves out sources fetched this recently, so that several started together
+#: (by hand or by cron on several hosts) fetch each source once in all.
+FRESH_S = 30
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -116,7 +120,7 @@ async def cmd_poll(settings: Settings, force: bool) -> int:
             desc="polling", unit="source", file=sys.stderr, disable=not sys.stderr.isatty()
         ) as bar:
             reports = await app.pipeline.poll_once(
-                force=force, progress=lambda _report: bar.update(1)
+                force=force, fresh_s=FRESH_S, progress=lambda _report: bar.update(1)
             )
         print(render_reply(poll_summary(reports)))
     return 0

@@ -70,9 +70,14 @@ class Pipeline:
     # ---- polling -----------------------------------------------------------------------
 
     async def poll_once(
-        self, *, force: bool = False, progress: Progress | None = None
+        self, *, force: bool = False, fresh_s: float = 0, progress: Progress | None = None
     ) -> list[PollReport]:
-        """Poll every due source (every enabled one when ``force``), in leased batches."""
+        """Poll every due source, in leased batches.
+
+        ``force`` polls every enabled source, due or not, except those attempted since this
+        call began or in the ``fresh_s`` seconds before: so several forced polls started
+        together (``claimwatch poll --all`` in three shells) fetch each source once in all."""
+        cutoff = utcnow() - dt.timedelta(seconds=fresh_s) if force else None
         concurrency = self.settings.poll_concurrency
         reports: list[PollReport] = []
         polled: set[int] = set()
@@ -82,7 +87,7 @@ class Pipeline:
                 self.owner,
                 limit=concurrency * 4,
                 lease_s=self.settings.lease_s,
-                force=force,
+                attempted_before=cutoff,
             )
             again = [s for s in batch if s.id in polled]
             for s in again:  # came due again within this round (fast backoff): next round

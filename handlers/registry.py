@@ -6,7 +6,9 @@ text (first line: usage; the rest: what it does). Adapters call :func:`dispatch`
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
+import re
 import logging
 import shlex
 from collections.abc import Awaitable, Callable
@@ -17,6 +19,8 @@ from bot.models import Reply, Request
 from bot.services import Services
 
 log = logging.getLogger(__name__)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 Handler = Callable[[Request, Services], Awaitable[Reply]]
 
@@ -69,6 +73,8 @@ def usage(cmd: str, problem: str | None = None) -> Reply:
 async def dispatch(request: Request, services: Services) -> Reply:
     """Run one command. Usage errors answer the user; anything else is logged, and the user
     gets a short apology (never a traceback)."""
+    # Control characters have no meaning in a command and PostgreSQL refuses NUL in text.
+    request = dataclasses.replace(request, args=_CONTROL.sub("", request.args))
     name = request.command.lower().lstrip("!/")
     cmd = COMMANDS.get(name)
     if cmd is None:

@@ -146,8 +146,5 @@ async def poll(request: Request, services: Services) -> Reply:
     reports = await services.poll(force=True)
     services.kick_delivery()
     if not reports:
-        return Reply(
-            title="Nothing to poll",
-            lines=("No enabled sources (or all were polled in the last minute).",),
-        )
+        return Reply(title="Nothing to poll", lines=("No source is enabled.",))
     return poll_summary(reports)

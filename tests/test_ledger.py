@@ -21,13 +21,16 @@ async def ledger(ledger_url: str) -> AsyncIterator[Ledger]:
     await opened.close()
 
 
-def prepared(key: str, *, relevant: bool = True, claims: tuple[Claim, ...] = (),
-             when: dt.datetime | dt.date | None = None) -> PreparedItem:
-    entry = Entry(key=key, title=f"title {key}", url=f"https://news.example/{key}",
-                  published=when)
+def prepared(
+    key: str,
+    *,
+    relevant: bool = True,
+    claims: tuple[Claim, ...] = (),
+    when: dt.datetime | dt.date | None = None,
+) -> PreparedItem:
+    entry = Entry(key=key, title=f"title {key}", url=f"https://news.example/{key}", published=when)
     alert = Alert(title=entry.title, url=entry.url, source_name="S") if relevant else None
-    return PreparedItem(entry=entry, relevant=relevant, summary="s", claims=claims,
-                        alert=alert)
+    return PreparedItem(entry=entry, relevant=relevant, summary="s", claims=claims, alert=alert)
 
 
 async def test_migrations_are_idempotent(ledger_url: str) -> None:
@@ -64,8 +67,9 @@ async def test_seed_sources_only_adds_missing(ledger: Ledger) -> None:
 async def test_leases_give_each_due_source_to_one_owner(ledger: Ledger) -> None:
     for i in range(10):
         await ledger.add_source("s", f"https://{i}.example/feed", str(i), "t", 900)
-    got = await asyncio.gather(*(ledger.lease_due_sources("s", f"w{n}", limit=4, lease_s=60)
-                                 for n in range(4)))
+    got = await asyncio.gather(
+        *(ledger.lease_due_sources("s", f"w{n}", limit=4, lease_s=60) for n in range(4))
+    )
     ids = [s.id for batch in got for s in batch]
     assert len(ids) == len(set(ids)) == 10
     assert await ledger.lease_due_sources("s", "late", limit=10, lease_s=60) == []
@@ -75,16 +79,24 @@ async def test_leases_give_each_due_source_to_one_owner(ledger: Ledger) -> None:
     assert len(again) == 10
 
 
-async def test_forced_lease_skips_sources_attempted_just_now(ledger: Ledger) -> None:
+async def test_forced_lease_takes_sources_not_attempted_since_the_cutoff(
+    ledger: Ledger,
+) -> None:
     s = await ledger.add_source("s", "https://a.example/feed", "A", "t", 900)
+    start = utcnow()
     [leased] = await ledger.lease_due_sources("s", "w1", limit=5, lease_s=60)
-    await ledger.store_poll(leased, "w1", None, [], baseline=True,
-                            next_check_at=utcnow() + dt.timedelta(hours=1))
+    await ledger.store_poll(
+        leased, "w1", None, [], baseline=True, next_check_at=utcnow() + dt.timedelta(hours=1)
+    )
     assert await ledger.lease_due_sources("s", "w2", limit=5, lease_s=60) == []
-    assert await ledger.lease_due_sources("s", "w2", limit=5, lease_s=60, force=True) == []
-    later = utcnow() + dt.timedelta(seconds=120)
-    forced = await ledger.lease_due_sources("s", "w2", limit=5, lease_s=60, force=True,
-                                            now=later)
+    # a forced round that began before that attempt leaves it out ...
+    assert (
+        await ledger.lease_due_sources("s", "w2", limit=5, lease_s=60, attempted_before=start) == []
+    )
+    # ... one that began after it takes it, though it is not due
+    forced = await ledger.lease_due_sources(
+        "s", "w2", limit=5, lease_s=60, attempted_before=utcnow()
+    )
     assert [f.id for f in forced] == [s.id]
 
 
@@ -94,10 +106,11 @@ async def test_store_poll_is_exactly_once_and_queues_outbox(ledger: Ledger) -> N
     s = await ledger.add_source("s", "https://a.example/feed", "A", "t", 900)
     [s] = await ledger.lease_due_sources("s", "w", limit=1, lease_s=60)
     claim = Claim("troops.count", "kr.nis", "asserts", 12000.0, quote="q")
-    items = [prepared("1", claims=(claim,), when=dt.date(2024, 10, 18)),
-             prepared("2", relevant=False)]
-    first = await ledger.store_poll(s, "w", None, items, baseline=False,
-                                    next_check_at=utcnow())
+    items = [
+        prepared("1", claims=(claim,), when=dt.date(2024, 10, 18)),
+        prepared("2", relevant=False),
+    ]
+    first = await ledger.store_poll(s, "w", None, items, baseline=False, next_check_at=utcnow())
     assert (first.new_items, first.relevant_items, first.claims, first.alerts) == (2, 1, 1, 1)
     again = await ledger.store_poll(s, "w", None, items, baseline=False, next_check_at=utcnow())
     assert (again.new_items, again.alerts) == (0, 0)
@@ -111,8 +124,9 @@ async def test_baseline_stores_items_and_claims_but_no_alerts(ledger: Ledger) ->
     await ledger.subscribe("console", "local", "s", "instant", "t")
     s = await ledger.add_source("s", "https://a.example/feed", "A", "t", 900)
     claim = Claim("troops.deployed", "ru.government", "denies")
-    stored = await ledger.store_poll(s, "w", None, [prepared("1", claims=(claim,))],
-                                     baseline=True, next_check_at=utcnow())
+    stored = await ledger.store_poll(
+        s, "w", None, [prepared("1", claims=(claim,))], baseline=True, next_check_at=utcnow()
+    )
     assert (stored.new_items, stored.claims, stored.alerts) == (1, 1, 0)
     assert await ledger.lease_outbox("w", ["console"], limit=10, lease_s=60) == []
     [item] = await ledger.latest_items("s", 5)
@@ -126,8 +140,7 @@ async def test_outbox_keeps_order_per_channel(ledger: Ledger) -> None:
     await ledger.enqueue("s", "console", "b", alert, key="b0")
     rows = await ledger.lease_outbox("w", ["console"], limit=10, lease_s=60)
     assert [r.idempotency_key for r in rows] == ["a0", "b0"]  # a1 waits for a0
-    await ledger.mark_failed(rows[0].id, "w", "boom", utcnow() + dt.timedelta(hours=1),
-                             dead=False)
+    await ledger.mark_failed(rows[0].id, "w", "boom", utcnow() + dt.timedelta(hours=1), dead=False)
     await ledger.mark_delivered(rows[1].id, "w", "m1")
     assert await ledger.lease_outbox("w", ["console"], limit=10, lease_s=60) == []
     assert not await ledger.enqueue("s", "console", "a", alert, key="a0")

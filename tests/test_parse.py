@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import time
 from pathlib import Path
@@ -207,3 +208,25 @@ def test_truncated_and_mangled_bodies_give_a_feed_or_parse_error(name: str) -> N
             assert str(exc).startswith("not a feed")
         else:
             assert all(entry.key for entry in feed.entries)
+
+
+def test_control_characters_are_dropped() -> None:
+    """NUL and other C0 characters mean nothing in news, and PostgreSQL refuses NUL in text."""
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "T\u0000itle",
+            "items": [
+                {
+                    "id": "1\u0000",
+                    "title": "a\u0000b\u0007",
+                    "content_text": "c\u0000d",
+                    "url": "https://x.example/\u0000a",
+                }
+            ],
+        }
+    ).encode()
+    feed = parse_feed(body, "https://x.example/feed.json", "application/feed+json")
+    [entry] = feed.entries
+    assert (feed.title, entry.key, entry.title, entry.text) == ("Title", "1", "ab", "cd")
+    assert entry.url == "https://x.example/a"

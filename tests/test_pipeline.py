@@ -11,6 +11,7 @@ from feedserver import FeedServer
 
 from bot.app import App
 from bot.config import Settings
+from bot.models import utcnow
 
 
 async def _delivered(app: App) -> list[str]:
@@ -47,7 +48,7 @@ async def test_new_source_sets_a_baseline_then_posts_exactly_new_items(
 
     # unchanged feed: a conditional GET answered 304, nothing new
     [leased] = await app.ledger.lease_due_sources(
-        app.pack.id, "t", limit=1, lease_s=60, force=True, force_gap_s=0
+        app.pack.id, "t", limit=1, lease_s=60, attempted_before=utcnow()
     )
     again = await app.pipeline.poll_source(leased)
     assert again.not_modified and again.new_items == 0

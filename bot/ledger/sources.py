@@ -139,7 +139,7 @@ class SourcesMixin(LedgerBase):
         """A source by id (``3`` or ``#3``), URL or exact name (case-insensitive)."""
         ref = ref.strip()
         conds = [sources.c.url == ref, func.lower(sources.c.name) == ref.lower()]
-        if ref.lstrip("#").isdigit():
+        if ref.lstrip("#").isdigit() and len(ref.lstrip("#")) < 19:  # fits a BIGINT
             conds.append(sources.c.id == int(ref.lstrip("#")))
         async with self.read() as conn:
             row = (
@@ -195,22 +195,23 @@ class SourcesMixin(LedgerBase):
         *,
         limit: int,
         lease_s: int,
-        force: bool = False,
-        force_gap_s: int = 60,
+        attempted_before: dt.datetime | None = None,
         now: dt.datetime | None = None,
     ) -> list[Source]:
         """Take the lease on up to ``limit`` due sources (FOR UPDATE SKIP LOCKED on PostgreSQL,
-        BEGIN IMMEDIATE on SQLite). ``force`` takes every enabled source not attempted in the
-        last ``force_gap_s`` seconds, so concurrent forced polls still fetch each source once."""
+        BEGIN IMMEDIATE on SQLite).
+
+        With ``attempted_before`` (a forced poll), every enabled source last attempted before
+        that time is due, whatever its next check: a forced round passes its start time, so it
+        takes each source once, and forced rounds started together share the sources."""
         now = now or utcnow()
-        due = (
-            or_(
+        if attempted_before is not None:
+            due = or_(
                 sources.c.last_attempt_at.is_(None),
-                sources.c.last_attempt_at < now - dt.timedelta(seconds=force_gap_s),
+                sources.c.last_attempt_at < attempted_before,
             )
-            if force
-            else or_(sources.c.next_check_at.is_(None), sources.c.next_check_at <= now)
-        )
+        else:
+            due = or_(sources.c.next_check_at.is_(None), sources.c.next_check_at <= now)
         query = (
             select(sources.c.id)
             .where(

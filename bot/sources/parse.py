@@ -31,6 +31,7 @@ _ENTITY_DECLS = (
     "<!ENTITY".encode("utf-16-le"),
     "<!ENTITY".encode("utf-16-be"),
 )
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FIRST_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)")
 # A date element holding a date and no time: fastfeedparser turns "2024-10-18" into midnight
 # UTC, which would be a wrong time, so these are found in the raw bytes and kept as dates.
@@ -90,7 +91,7 @@ def _parse_xml(body: bytes, head: bytes, url: str) -> ParsedFeed:
     feed_info = raw.get("feed") or {}
     entries = _entries(raw.get("entries") or (), lambda e: _xml_entry(e, url, date_only), url)
     return ParsedFeed(
-        title=plain_title(str(feed_info.get("title") or "")),
+        title=_clean(plain_title(str(feed_info.get("title") or ""))),
         kind=kind,
         entries=entries,
         link=_absolute(feed_info.get("link"), url),
@@ -150,7 +151,7 @@ def _parse_json(head: bytes, url: str) -> ParsedFeed:
     items = [item for item in data["items"] if isinstance(item, dict)]
     entries = _entries(items, lambda item: _json_entry(item, url), url)
     return ParsedFeed(
-        title=plain_title(_str(data.get("title"))),
+        title=_clean(plain_title(_str(data.get("title")))),
         kind="json",
         entries=entries,
         link=_absolute(data.get("home_page_url"), url),
@@ -222,6 +223,9 @@ def _entry(
     text: str,
     author: object,
 ) -> Entry:
+    # Control characters (NUL above all: PostgreSQL refuses it in text) mean nothing in news.
+    guid, title, text = _clean(guid or ""), _clean(title), _clean(text)
+    link = _clean(link) if link else None
     canonical = canonical_url(link) if link else None
     if guid:
         key = guid if len(guid) <= MAX_KEY_CHARS else "sha256:" + _sha256(guid)
@@ -247,6 +251,10 @@ def _absolute(link: object, base: str) -> str | None:
     link = link.strip()
     # Most links are absolute already, and urljoin costs more than the rest of an entry.
     return link if link.startswith(("https://", "http://")) else urljoin(base, link)
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub("", text) if text else text
 
 
 def _str(value: object) -> str:
