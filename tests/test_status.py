@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +18,7 @@ from bot.claims.status import (
 )
 from bot.claims.status_format import (
     STATUS_BUDGET,
+    actor_label,
     claims_reply,
     fmt_value,
     question_reply,
@@ -370,3 +373,48 @@ def test_claims_reply_newest_first_with_links() -> None:
     assert len(limited.links) == 2
     assert limited.lines[-1] == "… 5 older claims not shown"
     assert claims_reply(PACK, records, ("question", "prisoners")).lines == ("No claims found.",)
+
+
+def test_status_reply_counts_the_handlers_footer() -> None:
+    status = summarize(PACK, _busy_ledger(), NOW)
+    footer = "27/27 sources polling (3 failing) · last poll 4 minutes ago · 12,345 relevant items"
+    reply = status_reply(PACK, status, footer=footer)
+    assert reply.footer == footer
+    assert len(reply.text) < STATUS_BUDGET
+
+
+def test_actor_labels_come_from_the_pack_data() -> None:
+    raw = {
+        "id": "s",
+        "title": "t",
+        "actors": [
+            {
+                "id": "kr.nis",
+                "name": "South Korea's National Intelligence Service",
+                "aliases": ["National Intelligence Service", "NIS"],
+            },
+            {"id": "ru.government", "name": "Russia's government (Kremlin)"},
+            {"id": "kp.government", "name": "North Korea's government and state media"},
+            {"id": "us.government", "name": "US government"},
+            {"id": "kr.x", "name": "Short", "short": "SX"},
+            {"id": "experts", "name": "A very long name for analysts and think tanks"},
+        ],
+    }
+    pack = parse_pack(raw)
+    labels = [actor_label(pack, a["id"]) for a in raw["actors"]]
+    assert labels == ["NIS", "Kremlin", "North Korea", "US government", "SX", "experts"]
+    assert actor_label(pack, "unknown.actor") == "unknown.actor"
+
+
+def test_the_shipped_archive_is_well_formed() -> None:
+    path = Path(__file__).resolve().parent.parent / "bot" / "stories" / "nk-troops.archive.jsonl"
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(items) >= 45
+    keys = {"id", "url", "outlet", "published", "title", "text"}
+    assert all(set(item) == keys and all(item.values()) for item in items)
+    assert len({item["id"] for item in items}) == len(items)
+    dates = [dt.datetime.fromisoformat(item["published"].replace("Z", "+00:00")) for item in items]
+    assert dates == sorted(dates)
+    assert dates[0] < dt.datetime(2024, 11, 1, tzinfo=dt.UTC)
+    assert dates[-1] >= dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    assert all(item["url"].endswith("/" + item["id"]) for item in items)

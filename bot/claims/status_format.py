@@ -7,6 +7,7 @@ chat message, shrinking detail until it fits ``STATUS_BUDGET`` characters.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 from bot.claims.pack import StoryPack
@@ -27,7 +28,10 @@ STATUS_BUDGET = 1800
 #: Discord embed limits: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 MAX_FIELDS = 25
 FIELD_VALUE_MAX = 1024
-SHORT_NAME_MAX = 18
+SHORT_NAME_MAX = 24
+_PARENS = re.compile(r"\(([^,;)]{2,20})[,;)]")
+_GOVERNMENT = re.compile(r"^(.{2,20}?)['’]s government\b")
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
 #: Detail levels for a ``!status`` field, richest first: (actors listed, latest change shown).
 Level = tuple[int, bool]
 LEVELS: tuple[Level, ...] = ((4, True), (3, True), (2, True), (1, True), (1, False), (0, False))
@@ -62,12 +66,27 @@ def fmt_range(low: float | None, high: float | None) -> str:
 
 
 def actor_label(pack: StoryPack, actor: str) -> str:
-    """A short name for tight lines: the pack's ``short`` if given, else its name, else the id."""
+    """A short name for tight lines, from the pack's data (the engine knows no story).
+
+    The actor's ``short`` if the pack gives one; else the first abbreviation in parentheses
+    ("Russia's government (Kremlin)" -> "Kremlin"); else the country of "X's government ..."
+    ("North Korea"); else a short enough name; else an all-caps alias ("NIS"); else the id.
+    """
     for entry in pack.raw.get("actors", ()):
         if isinstance(entry, dict) and entry.get("id") == actor and entry.get("short"):
             return str(entry["short"])
-    name = pack.actor_name(actor)
-    return name if len(name) <= SHORT_NAME_MAX else actor
+    found = pack.actor(actor)
+    if found is None:
+        return actor
+    name = found.name
+    if m := _PARENS.search(name):
+        return m.group(1).strip()
+    if m := _GOVERNMENT.match(name):
+        return m.group(1)
+    if len(name) <= SHORT_NAME_MAX:
+        return name
+    caps = [a for a in found.aliases if _ACRONYM.fullmatch(a)]
+    return caps[0] if caps else actor
 
 
 def describe(pack: StoryPack, pos: Position, *, with_date: bool = True) -> str:
@@ -139,8 +158,16 @@ def _field_name(qs: QuestionStatus) -> str:
     return f"{qs.label} [{qs.question}]" + (" · contested" if qs.contested else "")
 
 
-def status_reply(pack: StoryPack, status: StoryStatus, budget: int = STATUS_BUDGET) -> Reply:
-    """``!status``: one field per question with claims, detail shrunk until it fits ``budget``."""
+def status_reply(
+    pack: StoryPack,
+    status: StoryStatus,
+    budget: int = STATUS_BUDGET,
+    footer: str | None = None,
+) -> Reply:
+    """``!status``: one field per question with claims, detail shrunk until it fits ``budget``.
+
+    Pass the handler's own ``footer`` here (not on the Reply afterwards): it counts in the budget.
+    """
     title = f"Status: {status.title}"
     answered = [q for q in status.questions if q.positions]
     empty = [q.question for q in status.questions if not q.positions]
@@ -152,7 +179,8 @@ def status_reply(pack: StoryPack, status: StoryStatus, budget: int = STATUS_BUDG
         return Reply(title=title, lines=("No claims in the ledger yet.",))
     if empty:
         head.append("No claims yet: " + ", ".join(empty))
-    footer = "Details: !status <question> · !claims <question or actor> · !timeline"
+    if footer is None:
+        footer = "Details: !status <question> · !claims <question or actor> · !timeline"
     answered = answered[:MAX_FIELDS]
 
     def render(levels: Sequence[Level], extra: tuple[str, ...] = ()) -> Reply:
