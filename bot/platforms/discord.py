@@ -198,7 +198,10 @@ class DiscordPublisher:
             raise DeliveryError(
                 f"{exc.status}: {exc.text[:200]}", permanent=exc.status < 500
             ) from exc
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        except TimeoutError as exc:
+            # discord.py was still retrying (5xx) or waiting: leave it to our backoff.
+            raise DeliveryError(f"no answer from Discord within {self.timeout_s:g} s") from exc
+        except (aiohttp.ClientError, OSError) as exc:
             raise DeliveryError(f"network: {type(exc).__name__}") from exc
         return str(message.id)
 
@@ -251,10 +254,11 @@ async def _run(bot: ClaimwatchBot, token: str, stop: asyncio.Event) -> None:
             stop.set()
 
 
-async def start(app: App, stop: asyncio.Event) -> DiscordRunner:
-    """Register the publisher and connect in the background; ``close()`` disconnects."""
+async def start(app: App, stop: asyncio.Event, **options: object) -> DiscordRunner:
+    """Register the publisher and connect in the background; ``close()`` disconnects.
+    ``options`` go to discord.py's client (tests pass a short ``guild_ready_timeout``)."""
     token = _token(app.settings)
-    bot = ClaimwatchBot(app.settings, app.services)
+    bot = ClaimwatchBot(app.settings, app.services, **options)
     app.add_publisher(DiscordPublisher(bot))
     task = asyncio.create_task(_run(bot, token, stop), name="discord")
     return DiscordRunner(bot, task)

@@ -27,6 +27,9 @@ CONTENT_MAX = 2000
 URL_MAX = 2048
 NONCE_MAX = 25
 MARKER = "…"
+#: A reply longer than this many messages is cut: a command should not flood a channel.
+MAX_MESSAGES = 4
+SHORTENED = "… (shortened: the rest does not fit in Discord)"
 
 Embed = dict[str, Any]
 
@@ -226,7 +229,20 @@ def render_reply(reply: Reply) -> list[list[Embed]]:
         colour=colour_of(reply.kind, reply.colour),
         timestamp=stamp,
     )
-    return pack_messages(embeds)
+    messages = pack_messages(embeds)
+    if len(messages) > MAX_MESSAGES:
+        messages = messages[:MAX_MESSAGES]
+        last = messages[-1]
+        notice: Embed = {"type": "rich", "description": SHORTENED}
+        if "color" in last[0]:
+            notice["color"] = last[0]["color"]
+        while last and (
+            len(last) >= EMBEDS_PER_MESSAGE
+            or sum(map(embed_size, last)) + len(SHORTENED) > EMBED_TOTAL_MAX
+        ):
+            last.pop()
+        last.append(notice)
+    return messages
 
 
 def render_alert(alert: Alert) -> Embed:
