@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.claims.lexicon import Lexicon, lookup, norm
+from bot.claims.lexicon import Lexicon, norm
 
 _WINDOW = 110  # how far before a verb a speaker's noun phrase may start, in characters
 # What may stand between a subject and its verb ("Russia has consistently denied").
@@ -25,6 +25,8 @@ _LIST_GAP = re.compile(r"^\s*(?:,|and|as well as|,\s*and)\s*$", re.IGNORECASE)
 _LIST_HEAD = re.compile(r"(?:^|[,;:]\s*|\bboth\s+)(?:both\s+|the\s+)?$", re.IGNORECASE)
 _CONTINUATION = re.compile(r"^[\s,;]*(?:(?:and|but|while|also|adding|then)\b[\s,]*)*$", re.I)
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?(?:\s+[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?){1,3}")
+_BEFORE_ROLE = re.compile(r"(?:['’]s)?\s+(?:[\w-]+\s+){0,2}$")
+_AFTER_ROLE_COUNTRY = re.compile(r"\s+(?:of|in)\s+(?:the\s+)?")
 _IN_TITLE = re.compile(r"\b(?:for|of the|on)\s+$")
 _QUOTES = '"“”'
 # "were reported killed", "to confirm", "the reports": not someone speaking.
@@ -61,35 +63,43 @@ class Anchor:
 
 
 def find_mentions(lex: Lexicon, text: str, start: int = 0, end: int | None = None) -> list[Mention]:
-    """Actor mentions in text[start:end], longest first where they overlap, in text order."""
+    """Actor mentions in text[start:end], in text order (one scan; titles absorb their country)."""
     end = len(text) if end is None else end
     found: list[Mention] = []
-    for m in lex.alias_re.finditer(text, start, end):
-        actor = lookup(lex.aliases, m.group())
-        kind = "relay" if actor == "media" else "alias"
-        found.append(Mention(m.start(), m.end(), actor, kind, m.group()))
-    for m in lex.role_re.finditer(text, start, end):
-        country = m.group("c1") or m.group("c2")
-        table = lex.roles.get(norm(m.group("role")), {})
-        key = lex.countries.get(norm(country)) if country else None
-        actor = table.get(key) if key else table.get("default")
-        found.append(Mention(m.start(), m.end(), actor, "role", m.group()))
-    for m in lex.relay_re.finditer(text, start, end):
-        found.append(Mention(m.start(), m.end(), lookup(lex.relays, m.group()), "relay", m.group()))
-    for m in lex.country_re.finditer(text, start, end):
-        key = lex.countries.get(norm(m.group()))
-        actor = lex.country_actors.get(key) if key else None
-        found.append(Mention(m.start(), m.end(), actor, "country", m.group()))
-    for m in lex.anaphor_re.finditer(text, start, end):
-        found.append(Mention(m.start(), m.end(), None, "anaphor", m.group()))
-    rank = {"alias": 0, "role": 1, "relay": 2, "country": 3, "anaphor": 4}
-    found.sort(key=lambda x: (-(x.end - x.start), rank[x.kind]))
-    kept: list[Mention] = []
-    for mention in found:
-        if all(mention.end <= k.start or mention.start >= k.end for k in kept):
-            kept.append(mention)
-    kept.sort(key=lambda x: x.start)
-    return kept
+    for m in lex.mention_re.finditer(text, start, end):
+        phrase = m.group()
+        key = norm(phrase)
+        kind = lex.mention_kinds.get(key, "alias")
+        if kind == "role":
+            table = lex.roles.get(key, {})
+            s0, s1, ckey = m.start(), m.end(), None
+            # The country qualifying a title: "Ukraine's military intelligence chief",
+            # "South Korea's main spy agency", "the defence minister of South Korea".
+            prev = found[-1] if found else None
+            if prev and prev.kind == "country" and _BEFORE_ROLE.match(text, prev.end, s0):
+                found.pop()
+                s0, ckey = prev.start, lex.countries.get(norm(prev.text))
+            else:
+                after = _AFTER_ROLE_COUNTRY.match(text, s1, min(end, s1 + 40))
+                country = after and lex.country_re.match(text, after.end(), end)
+                if country:
+                    s1, ckey = country.end(), lex.countries.get(norm(country.group()))
+            actor = table.get(ckey) if ckey else table.get("default")
+            found.append(Mention(s0, s1, actor, "role", text[s0:s1]))
+            continue
+        if kind == "country":
+            ckey = lex.countries.get(key)
+            actor = lex.country_actors.get(ckey) if ckey else None
+            if found and found[-1].kind == "role" and found[-1].end > m.start():
+                continue  # already part of "the minister of South Korea"
+        elif kind == "alias":
+            actor = lex.aliases.get(key)
+        elif kind == "relay":
+            actor = lex.relays.get(key) or lex.aliases.get(key)
+        else:
+            actor = None
+        found.append(Mention(m.start(), m.end(), actor, kind, phrase))
+    return found
 
 
 def _speaker_name(lex: Lexicon, window: str, mention: Mention | None) -> str | None:
@@ -110,11 +120,15 @@ def _speaker_name(lex: Lexicon, window: str, mention: Mention | None) -> str | N
     return best
 
 
+def _within(mentions: list[Mention], start: int, end: int) -> list[Mention]:
+    return [m for m in mentions if m.start >= start and m.end <= end]
+
+
 def _subject(
-    lex: Lexicon, sentence: str, w0: int, verb: int
+    sentence: str, every: list[Mention], w0: int, verb: int
 ) -> tuple[list[Mention], list[Mention]]:
     """The mentions that make up the subject before ``verb`` and all mentions in the window."""
-    mentions = find_mentions(lex, sentence, w0, verb)
+    mentions = _within(every, w0, verb)
     group: list[Mention] = []
     edge = verb
     for m in reversed(mentions):
@@ -143,6 +157,7 @@ def _subject(
 def find_anchors(lex: Lexicon, sentence: str) -> list[Anchor]:
     """Attribution anchors of one sentence, in order."""
     anchors: list[Anchor] = []
+    every: list[Mention] | None = None
     for vm in lex.verb_re.finditer(sentence):
         v = vm.start()
         if _PASSIVE.search(sentence, max(0, v - 12), v):
@@ -154,7 +169,9 @@ def find_anchors(lex: Lexicon, sentence: str) -> list[Anchor]:
                 w0 = max(w0, qi + 1)
         prev = anchors[-1].end if anchors else 0
         w0 = max(w0, prev)
-        group, mentions = _subject(lex, sentence, w0, v)
+        if every is None:
+            every = find_mentions(lex, sentence)
+        group, mentions = _subject(sentence, every, w0, v)
         lead_text = sentence[w0:v]
         if not group:
             named = [m for m in mentions if m.actor and m.kind in ("alias", "role")]
@@ -164,7 +181,7 @@ def find_anchors(lex: Lexicon, sentence: str) -> list[Anchor]:
             elif anaphor and _GAP.match(sentence[anaphor[-1].end : v]):
                 group = [anaphor[-1]]
             elif _CONTINUATION.match(re.split(r"[,;]", lead_text)[-1]):
-                after = find_mentions(lex, sentence, vm.end(), min(len(sentence), vm.end() + 60))
+                after = _within(every, vm.end(), vm.end() + 60)
                 inverted = [m for m in after if m.actor and sentence[vm.end() : m.start].strip()
                             in ("", "the", "by")]  # fmt: skip
                 if inverted:  # "..., said Peskov"
@@ -179,7 +196,9 @@ def find_anchors(lex: Lexicon, sentence: str) -> list[Anchor]:
         kind = TRAIL if re.search(r"[,”\"]\s*(?:[\w'’.-]+\s+){0,7}$", head) else LEAD
         anchors.append(_anchor(lex, sentence, v, vm.end(), kind, group, mentions))
     for sm in lex.source_re.finditer(sentence):
-        after = find_mentions(lex, sentence, sm.end(), min(len(sentence), sm.end() + 70))
+        if every is None:
+            every = find_mentions(lex, sentence)
+        after = _within(every, sm.end(), sm.end() + 70)
         named = [m for m in after if m.actor or m.kind == "anaphor"]
         if named:
             anchors.append(_anchor(lex, sentence, sm.start(), sm.end(), SOURCE, named[:1], named))

@@ -34,6 +34,7 @@ class _State:
 
     actors: tuple[str, ...] = ()
     speaker: str | None = None
+    pending: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,7 @@ class Extractor:
     def __init__(self, pack: StoryPack) -> None:
         self.pack = pack
         self.lex: Lexicon = compile_lexicon(pack)
+        self._counting = any(q.value == "count" for q in self.lex.questions.values())
 
     def extract(
         self,
@@ -92,21 +94,29 @@ class Extractor:
     def _sentence(self, sentence: str, state: _State, headline: bool) -> list[Claim]:
         lex = self.lex
         has_cue = lex.cue_re.search(sentence) is not None or (
-            lex.questions.get("troops.count") is not None and any(c.isdigit() for c in sentence)
+            self._counting and any(c.isdigit() for c in sentence)
         )
-        if not has_cue and not lex.verb_re.search(sentence):
+        if not has_cue or not (
+            lex.subject_re.search(sentence) or lex.anaphor_subject_re.search(sentence)
+        ):
+            # No claim here, but it may name the speaker a later "he said" refers to: resolve
+            # it only if that happens (most sentences never need it).
+            state.pending.append(sentence)
             return []
         anchors = self._resolve(find_anchors(lex, sentence), sentence, state)
         if headline:
             anchors = [*anchors, *self._headline_anchor(sentence)]
-        if not has_cue or not (
-            lex.subject_re.search(sentence) or lex.anaphor_subject_re.search(sentence)
-        ):
-            return []
         claims: list[Claim] = []
         for clause in _clauses(sentence):
             claims.extend(self._clause(sentence, clause, anchors, headline))
         return claims
+
+    def _catch_up(self, state: _State) -> None:
+        """Resolve the skipped sentences since the last claim, to know the last named actor."""
+        pending, state.pending = state.pending, []
+        for sentence in pending:
+            if self.lex.verb_re.search(sentence) or self.lex.source_re.search(sentence):
+                self._resolve(find_anchors(self.lex, sentence), sentence, state)
 
     def _headline_anchor(self, title: str) -> list[tuple[Anchor, _Who]]:
         m = _HEADLINE_SOURCE.match(title)
@@ -122,6 +132,8 @@ class Extractor:
         self, anchors: list[Anchor], sentence: str, state: _State
     ) -> list[tuple[Anchor, _Who]]:
         """Give every anchor its actors: carried-over ones from the last named speaker."""
+        if state.pending and any(a.carried or not a.actors for a in anchors):
+            self._catch_up(state)
         cited = [a for a in anchors if a.kind == SOURCE and a.actors and not a.relay]
         out: list[tuple[Anchor, _Who]] = []
         for a in anchors:
@@ -150,6 +162,7 @@ class Extractor:
             out.append((a, who))
             if who.actors and a.kind != SOURCE:
                 state.actors, state.speaker = who.actors, who.speaker
+                state.pending.clear()  # an earlier skipped sentence can no longer be the referent
         if out and not any(a.kind != SOURCE for a, _ in out):
             state.actors, state.speaker = out[-1][1].actors, out[-1][1].speaker
         return out

@@ -23,24 +23,47 @@ def norm(text: str) -> str:
     return " ".join(text.lower().replace("’", "'").split())
 
 
-def _phrase(p: str) -> str:
-    wildcard = p.endswith("*")
-    body = p.rstrip("*").strip()
-    parts = [re.escape(w).replace("'", _APOSTROPHE) for w in body.split()]
-    rx = r"\s+".join(parts) + (r"\w*" if wildcard else "")
-    # Acronyms ("NIS", "US", "MP") must keep their case, or "us" and "mp" would match.
-    if len(body) > 1 and body.upper() == body and any(c.isalpha() for c in body):
-        rx = f"(?-i:{rx})"
-    return rx
+def _units(phrase: str) -> list[str]:
+    """A phrase as regex pieces, one per character: spaces and apostrophes are flexible."""
+    wildcard = phrase.endswith("*")
+    units = []
+    for ch in " ".join(phrase.rstrip("*").split()):
+        units.append(r"\s+" if ch == " " else _APOSTROPHE if ch in "'’" else re.escape(ch))
+    return [*units, r"\w*"] if wildcard else units
+
+
+def _trie(phrases: Iterable[str]) -> str:
+    """A regex trie: Python's engine tries every alternative of a flat alternation at every
+    position, a trie fails on the first character. This is what keeps extraction fast."""
+    root: dict[str, Any] = {}
+    for p in phrases:
+        node = root
+        for unit in _units(p):
+            node = node.setdefault(unit, {})
+        node[""] = {}
+    return _trie_rx(root)
+
+
+def _trie_rx(node: dict[str, Any]) -> str:
+    end = "" in node
+    branches = [unit + _trie_rx(child) for unit, child in node.items() if unit]
+    if not branches:
+        return ""
+    # Longer first: "\w*" (wildcard) and plain characters never start the same branch twice.
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if end else body
 
 
 def phrases_re(phrases: Iterable[str]) -> re.Pattern[str]:
-    """One case-insensitive, word-bounded alternation, longest phrase first."""
-    items = sorted({p for p in phrases if p.strip()}, key=lambda p: (-len(p), p))
+    """One case-insensitive, word-bounded phrase matcher (longest phrase wins)."""
+    items = {p.strip() for p in phrases if p.strip()}
     if not items:
         return re.compile(r"(?!x)x")
-    alternatives = "|".join(_phrase(p) for p in items)
-    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+    # Acronyms ("NIS", "US", "MP") keep their case, or "us" and "mp" would match.
+    acronyms = {p for p in items if len(p) > 1 and p.upper() == p and any(c.isalpha() for c in p)}
+    words = {p.lower() for p in items - acronyms}
+    parts = ([f"(?-i:{_trie(acronyms)})"] if acronyms else []) + ([_trie(words)] if words else [])
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(parts)})(?![\w-])", re.IGNORECASE)
 
 
 def lookup(table: Mapping[str, T], text: str) -> T | None:
@@ -92,6 +115,8 @@ class Lexicon:
     anaphor_re: re.Pattern[str]
     relays: dict[str, str]
     relay_re: re.Pattern[str]
+    mention_re: re.Pattern[str]
+    mention_kinds: dict[str, str]
     name_stopwords: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -135,14 +160,16 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
     countries = {norm(w): key for key, words in ex.get("countries", {}).items() for w in words}
     relays = {norm(w): r["default"] for r in attribution.get("relays", ()) for w in r["words"]}
 
-    country_alt = phrases_re(countries).pattern
-    role_alt = phrases_re(roles).pattern
-    # "Ukraine's military intelligence chief", "the defence minister of South Korea".
-    role_re = re.compile(
-        rf"(?:(?P<c1>{country_alt})(?:{_APOSTROPHE}s)?\s+(?:[\w-]+\s+){{0,2}}?)?(?P<role>{role_alt})"
-        rf"(?:\s+(?:of|in)\s+(?:the\s+)?(?P<c2>{country_alt}))?",
-        re.IGNORECASE,
-    )
+    role_re = phrases_re(roles)
+    anaphors = _list(attribution, "anaphors")
+    # One scan finds every kind of mention; where a phrase has two kinds the first one wins.
+    kinds: dict[str, str] = {}
+    for kind, words in (
+        ("anaphor", anaphors), ("country", countries), ("relay", relays), ("role", roles),
+        ("alias", aliases),
+    ):  # fmt: skip
+        kinds.update((norm(w), kind) for w in words)
+    kinds.update((k, "relay") for k, v in aliases.items() if v == "media")
     # Titles and places are not names ("Secretary-General Mark Rutte" -> "Mark Rutte").
     stopwords = {w for phrase in (*roles, *countries) for w in re.split(r"[\s-]+", phrase)}
     stopwords |= {"secretary", "general", "chief", "head", "deputy", "vice", "director"}
@@ -181,7 +208,9 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
         countries=countries,
         country_re=phrases_re(countries),
         country_actors=dict(ex.get("country_actors", {})),
-        anaphor_re=phrases_re(_list(attribution, "anaphors")),
+        anaphor_re=phrases_re(anaphors),
+        mention_re=phrases_re([*anaphors, *countries, *relays, *roles, *aliases]),
+        mention_kinds=kinds,
         relays=relays,
         relay_re=phrases_re(relays),
         name_stopwords=frozenset(stopwords),

@@ -33,6 +33,9 @@ _NUMBER_RE = re.compile(
     re.IGNORECASE,
 )
 
+# A quick test before the full pattern: most clauses hold no figure at all.
+_ANY_NUMBER = re.compile(rf"\d|\b(?:{_WORD})\b|\ba\s+dozen\b", re.IGNORECASE)
+
 _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
@@ -143,6 +146,8 @@ def _excluded(text: str, start: int, end: int, token: str) -> bool:
 def find_numbers(text: str) -> list[Number]:
     """All headcount-like figures in ``text``, left to right, with ranges and qualifiers."""
     found: list[Number] = []
+    if not _ANY_NUMBER.search(text):
+        return found
     for m in _NUMBER_RE.finditer(text):
         lo_token, hi_token = m.group("lo"), m.group("hi")
         if hi_token is not None:
