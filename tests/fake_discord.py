@@ -87,6 +87,7 @@ class FakeDiscord:
         self.rejected: list[tuple[str, str]] = []  # (path, reason) of every 400 answered
         self.fail_status: int | None = None  # answer channel messages with this status
         self.failures = 0
+        self.deferred = 0
         self.synced: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> commands
         self.identified = asyncio.Event()
         self._nonces: dict[str, dict[str, Any]] = {}
@@ -258,6 +259,7 @@ class FakeDiscord:
     async def _callback(self, request: web.Request) -> web.Response:
         payload = await request.json()
         if payload.get("type") == 5:  # deferred: "thinking...", the answer comes as a followup
+            self.deferred += 1
             return self._json(
                 {
                     "interaction": {

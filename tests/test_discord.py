@@ -153,6 +153,19 @@ async def test_long_reply_is_split_within_discords_limits(running: Running) -> N
     assert text_of(slashed) == text and fake.rejected == []
 
 
+async def test_slow_slash_command_is_deferred_then_answered(
+    running: Running, feed_server: FeedServer
+) -> None:
+    fake = running.fake
+    running.bot.defer_after_s = 0.1  # instead of 2 s, to keep the test short
+    feed_server.serve("/slow.xml", (DATA / "rss2.xml").read_bytes(), delay_s=0.5)
+    answer = await running.reply_to(
+        fake.slash(fake.manager, "addsource", feed_server.url("/slow.xml"))
+    )
+    assert answer.via == "followup" and "Added #" in text_of(answer)
+    assert fake.deferred == 1
+
+
 # ---- alerts -----------------------------------------------------------------------------
 
 
@@ -205,7 +218,7 @@ async def test_a_500_keeps_the_alert_until_discord_recovers(running: Running) ->
     fake.fail_status = None
     assert await app.delivery.deliver_once() == 1
     assert await app.delivery.deliver_once() == 0
-    alerts = [p for p in fake.posted[count:] if p.payload.get("nonce")]
+    alerts = [p for p in fake.posted if p.payload.get("nonce") == render.nonce_for("item:2")]
     assert len(alerts) == 1 and alerts[0].payload["embeds"][0]["title"].startswith("NIS")
     assert (await app.ledger.outbox_counts()) == {"pending": 0, "dead": 0, "delivered": 1}
 

@@ -60,6 +60,7 @@ class ClaimwatchBot(commands.Bot):
         )
         self.settings = settings
         self.services = services
+        self.defer_after_s = DEFER_AFTER_S
 
     async def setup_hook(self) -> None:
         for cmd in COMMANDS.values():
@@ -111,7 +112,7 @@ class ClaimwatchBot(commands.Bot):
         )
         task = asyncio.ensure_future(dispatch(request, self.services))
         if ctx.interaction is not None:
-            done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER_S)
+            done, _ = await asyncio.wait({task}, timeout=self.defer_after_s)
             if not done:
                 await ctx.defer()
         await send_reply(ctx, await task)
@@ -128,8 +129,18 @@ class ClaimwatchBot(commands.Bot):
         elif isinstance(error, (commands.CheckFailure, commands.MissingPermissions)):
             text = "You are not allowed to do that."
         else:
-            original = getattr(error, "original", error)
-            log.error("Discord command %s failed", ctx.command, exc_info=original)
+            original: BaseException = error
+            while isinstance(getattr(original, "original", None), BaseException):
+                original = original.original  # type: ignore[attr-defined]
+            if isinstance(original, discord.Forbidden):  # no Send Messages / Embed Links here
+                log.warning(
+                    "Discord: may not answer !%s in channel %s: %s",
+                    ctx.command,
+                    getattr(ctx.channel, "id", "?"),
+                    original.text[:200],
+                )
+                return
+            log.error("Discord command !%s failed", ctx.command, exc_info=original)
             text = "Something went wrong. It has been logged."
         with contextlib.suppress(discord.HTTPException):
             await ctx.send(text)
