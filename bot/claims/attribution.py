@@ -1,4 +1,4 @@
-"""Who says it: find actor mentions and attribution anchors ("X said", "according to X") in a sentence.
+"""Who says it: actor mentions and attribution anchors ("X said", "according to X") in a sentence.
 
 Pure functions over a compiled `Lexicon`; knows no story. Pronouns and "the agency" are resolved
 by the caller, which carries the last named actor of an item across sentences.

@@ -115,8 +115,16 @@ class Extractor:
         """Resolve the skipped sentences since the last claim, to know the last named actor."""
         pending, state.pending = state.pending, []
         for sentence in pending:
-            if self.lex.verb_re.search(sentence) or self.lex.source_re.search(sentence):
-                self._resolve(find_anchors(self.lex, sentence), sentence, state)
+            anchors = find_anchors(self.lex, sentence)
+            if anchors:
+                self._resolve(anchors, sentence, state)
+                continue
+            # "The Pentagon spoke on Tuesday ... It said": a named subject is a referent too.
+            named = [
+                m for m in find_mentions(self.lex, sentence) if m.actor and m.kind != "country"
+            ]
+            if named:
+                state.actors, state.speaker = (named[0].actor or "",), None
 
     def _headline_anchor(self, title: str) -> list[tuple[Anchor, _Who]]:
         m = _HEADLINE_SOURCE.match(title)
@@ -184,6 +192,9 @@ class Extractor:
                 rule = lex.questions[qid]
                 if rule.needs is not None and not rule.needs.search(text):
                     continue
+                near = sentence[max(0, clause.start + m.start() - 80) : clause.start + m.end() + 40]
+                if not (lex.subject_re.search(near) or lex.anaphor_subject_re.search(near)):
+                    continue  # the cue is about someone else ("Russia and Ukraine swapped ...")
                 before = text[: m.start()]
                 if lex.other_sides_re.search(before[-40:]):
                     continue  # "Russian forces fighting": about someone else

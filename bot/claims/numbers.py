@@ -108,6 +108,9 @@ def _parse_words(text: str) -> float | None:
     for word in re.split(r"[\s-]+", text.replace(" and ", " ")):
         if word == "a":
             current = current or 1
+        elif word == "dozen":  # "a dozen", "two dozen"
+            current = (current or 1) * 12
+            seen = True
         elif word in _UNITS:
             current += _UNITS[word]
             seen = True

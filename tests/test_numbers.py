@@ -1,0 +1,63 @@
+"""Number grammar: figures, words, ranges, qualifiers, and what is not a headcount."""
+
+import pytest
+
+from bot.claims.numbers import find_numbers, parse_number
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "high", "qualifier"),
+    [
+        ("about 12,000 troops", 12000, None, "about"),
+        ("12 000 soldiers", 12000, None, None),
+        ("some 12k troops", 12000, None, "about"),
+        ("ten thousand soldiers", 10000, None, None),
+        ("three thousand five hundred men", 3500, None, None),
+        ("twenty-five soldiers", 25, None, None),
+        ("up to 8,000 in Kursk", 8000, None, "up to"),
+        ("as many as 10,000 troops", 10000, None, "up to"),
+        ("at least 3,000 soldiers", 3000, None, "at least"),
+        ("more than 10,000 soldiers", 10000, None, "more than"),
+        ("casualties exceed 3,000", 3000, None, "more than"),
+        ("between 1,000 and 3,000 soldiers", 1000, 3000, None),
+        ("1,000-3,000 troops", 1000, 3000, None),
+        ("from 11,000 to 12,000 troops", 11000, 12000, None),
+        ("roughly 1.5 million", 1_500_000, None, "about"),
+    ],
+)
+def test_figures(text: str, value: float, high: float | None, qualifier: str | None) -> None:
+    [n] = find_numbers(text)
+    assert (n.value, n.value_high, n.qualifier) == (value, high, qualifier)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "170mm self-propelled guns",
+        "240 mm rocket launchers",
+        "a base 5 km from the border",
+        "about 300 kilometres away",
+        "in 2024",
+        "on October 3",
+        "between October 8 and 13",
+        "on Oct. 23",
+        "3 November",
+        "the 11th Air Assault Brigade",
+        "Article 4 of the treaty",
+        "KN-23 missiles",
+        "93% complete",
+        "two minutes after lift-off",
+        "one of the largest armies",
+        "5,000 containers of munitions",
+        "a lull of about a month",
+    ],
+)
+def test_not_headcounts(text: str) -> None:
+    assert find_numbers(text) == []
+
+
+def test_parse_number() -> None:
+    assert parse_number("12k") == 12000
+    assert parse_number("1.2 million") == 1_200_000
+    assert parse_number("a dozen") == 12
+    assert parse_number("nothing") is None
