@@ -124,6 +124,15 @@ async def test_only_anchored_commands_from_people_are_answered(
         fake.message("!status", bot_id="BOTHER"),  # another bot
         fake.message("!status", user="UBOT", bot_id=BOT_ID),  # ourselves
         fake.message("!status", subtype="message_changed"),  # an edit
+        fake.event(
+            {
+                "type": "app_mention",
+                "channel": CHANNEL,
+                "user": "U1",
+                "ts": "9.1",
+                "text": "thanks <@UBOT>!",
+            }
+        ),  # mentioned in passing
     ]
     for payload in ignored:
         await fake.wait_ack(await fake.push("events_api", payload))
@@ -261,6 +270,13 @@ async def test_publisher_errors_and_no_double_post(fake: FakeSlack) -> None:
         await publisher.publish(CHANNEL, alert, "k1")
     assert limited.value.retry_after == 1 and not limited.value.permanent
     assert fake.posts() == []
+
+    # A long wait is not slept through in place: the worker gets it at once.
+    fake.fail("chat.postMessage", status=429, error="ratelimited", retry_after=120)
+    started = time.monotonic()
+    with pytest.raises(DeliveryError) as long_wait:
+        await publisher.publish(CHANNEL, alert, "k1")
+    assert long_wait.value.retry_after == 120 and time.monotonic() - started < 1
 
     for code in ("channel_not_found", "not_in_channel", "is_archived"):
         fake.fail("chat.postMessage", error=code)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -22,7 +22,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import ConfigError, DeliveryError
 from bot.models import Alert, Reply, Request
-from bot.platforms.slack_render import render_alert, render_reply
+from bot.platforms.slack_render import (
+    COMMAND_RE,
+    parse_mention,
+    render_alert,
+    render_reply,
+    retry_after,
+    split_command,
+)
 from bot.services import Services
 from handlers import dispatch
 
@@ -39,40 +46,32 @@ ALERT_EVENT = "claimwatch_alert"
 HISTORY_WINDOW = 30
 CONNECT_TIMEOUT_S = 30.0
 
-#: "!status casualties" at the very start of a message (Bolt's keyword is a re.search).
-COMMAND_RE = re.compile(r"^\s*!([A-Za-z][\w-]{0,39})(?:\s+(.*))?$", re.DOTALL)
-#: "<@U123> status ..." or "<@U123> !status ..." (an app mention; the mention comes first).
-MENTION_RE = re.compile(
-    r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s:,]*!?([A-Za-z][\w-]{0,39})?\s*(.*)$", re.DOTALL
-)
-
 #: Errors after which retrying cannot help: https://docs.slack.dev/reference/methods/chat.postMessage
-PERMANENT_ERRORS = frozenset(
-    {
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "invalid_auth",
-        "account_inactive",
-        "token_revoked",
-        "no_permission",
-        "missing_scope",
-        "restricted_action",
-        "not_authed",
-    }
-)
+PERMANENT_ERRORS = frozenset({
+    "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "account_inactive",
+    "token_revoked", "no_permission", "missing_scope", "restricted_action", "not_authed",
+})  # fmt: skip
+#: A 429 asking for at most this long is waited out in place; a longer one goes back to the
+#: delivery worker as DeliveryError(retry_after=...), so no outbox lease is held while sleeping.
+MAX_INLINE_WAIT_S = 10.0
 
 
-def split_command(text: str) -> tuple[str, str]:
-    """'addsource http://x  Name' -> ('addsource', 'http://x  Name'); '' -> ('help', '')."""
-    name, _, args = text.strip().lstrip("!/").partition(" ")
-    return (name.lower() or "help"), args.strip()
+class ShortRateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    """The SDK's 429 handler (sleeps Retry-After, then retries), for short waits only."""
+
+    async def _can_retry_async(
+        self, *, state: Any, request: Any, response: Any = None, error: Exception | None = None
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        wait = retry_after(response.headers)
+        return wait is None or wait <= MAX_INLINE_WAIT_S
 
 
 def make_client(token: str, base_url: str | None = None) -> AsyncWebClient:
-    """The Web API client: 429s are waited out (Retry-After) and retried once by the SDK."""
+    """The Web API client: a short 429 is waited out and retried once by the SDK."""
     client = AsyncWebClient(token=token, base_url=base_url or AsyncWebClient.BASE_URL)
-    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=1))
+    client.retry_handlers.append(ShortRateLimitRetry(max_retry_count=1))
     return client
 
 
@@ -86,50 +85,41 @@ class Commands:
         self.services = services
         self.admins = services.settings.slack_admins
 
-    def request(self, command: str, args: str, channel: str, user: str) -> Request:
-        return Request(
+    async def run(self, command: str, args: str, channel: str, user: str) -> Reply:
+        request = Request(
             command=command,
-            args=args,
+            args=args.strip(),
             platform=PLATFORM,
             channel=channel,
             user_id=user,
             user_name=user,
             is_admin=user in self.admins,
         )
-
-    async def run(self, command: str, args: str, channel: str, user: str) -> Reply:
-        return await dispatch(self.request(command, args, channel, user), self.services)
+        return await dispatch(request, self.services)
 
     async def on_message(self, message: dict[str, Any], context: dict[str, Any], say: Any) -> None:
-        name, args = context["matches"][0], context["matches"][1] or ""
-        reply = await self.run(
-            name.lower(), args.strip(), message["channel"], message.get("user", "")
-        )
+        name, args = context["matches"][0].lower(), context["matches"][1] or ""
+        reply = await self.run(name, args, message["channel"], message.get("user", ""))
         await _say(say, reply, message.get("thread_ts"))
 
     async def on_mention(self, event: dict[str, Any], say: Any) -> None:
-        match = MENTION_RE.match(event.get("text", ""))
-        name, args = (match.group(1) or "help", match.group(2)) if match else ("help", "")
-        reply = await self.run(name.lower(), args.strip(), event["channel"], event.get("user", ""))
+        parsed = parse_mention(event.get("text", ""))
+        if parsed is None:  # mentioned in passing, or "!cmd ... @claimwatch" (the message
+            return  # listener answers that one)
+        reply = await self.run(*parsed, event["channel"], event.get("user", ""))
         await _say(say, reply, event.get("thread_ts"))
 
     async def on_slash(self, ack: Any, command: dict[str, Any], respond: Any, say: Any) -> None:
         await ack()  # within Slack's 3 s; the answer follows through response_url
         name, args = split_command(command.get("text", ""))
         reply = await self.run(name, args, command["channel_id"], command["user_id"])
+        if not command.get("response_url"):
+            return await _say(say, reply, None)
         text, blocks = render_reply(reply)
-        if command.get("response_url"):
-            # Answers are for the channel; usage and errors only for the one who typed.
-            visible = "in_channel" if reply.kind == "info" else "ephemeral"
-            await respond(
-                text=text,
-                blocks=blocks,
-                response_type=visible,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
-        else:
-            await _say(say, reply, None)
+        # Answers are for the channel; usage and errors only for the one who typed.
+        visible = "in_channel" if reply.kind == "info" else "ephemeral"
+        await respond(text=text, blocks=blocks, response_type=visible, unfurl_links=False,
+                      unfurl_media=False)  # fmt: skip
 
 
 async def _say(say: Any, reply: Reply, thread_ts: str | None) -> None:
@@ -190,13 +180,10 @@ def delivery_error(exc: SlackApiError) -> DeliveryError:
     """A Web API failure as the delivery worker understands it."""
     response = exc.response
     code = str(response.get("error") or f"HTTP {response.status_code}")
-    retry_after: float | None = None
+    wait = None
     if response.status_code == 429 or code == "ratelimited":
-        header = (response.headers or {}).get("Retry-After") or "30"
-        retry_after = float(header[0] if isinstance(header, list) else header)
-    return DeliveryError(
-        f"Slack: {code}", retry_after=retry_after, permanent=code in PERMANENT_ERRORS
-    )
+        wait = retry_after(response.headers) or 30.0
+    return DeliveryError(f"Slack: {code}", retry_after=wait, permanent=code in PERMANENT_ERRORS)
 
 
 class SlackPublisher:
@@ -261,20 +248,13 @@ class SlackPublisher:
 # ---- lifecycle --------------------------------------------------------------------------
 
 
+@dataclass
 class SlackRunner:
     """What :func:`start` returns: ``close()`` disconnects Socket Mode or stops the server."""
 
-    def __init__(
-        self,
-        bolt: AsyncApp,
-        socket: AsyncSocketModeHandler | None = None,
-        server: web.AppRunner | None = None,
-        port: int | None = None,
-    ) -> None:
-        self.bolt = bolt
-        self.socket = socket
-        self.server = server
-        self.port = port
+    bolt: AsyncApp
+    socket: AsyncSocketModeHandler | None = None
+    server: web.AppRunner | None = None
 
     async def close(self) -> None:
         if self.socket is not None:
@@ -331,4 +311,4 @@ async def start(
     await server.setup()
     await web.TCPSite(server, host, settings.slack_port).start()
     log.info("Slack: listening on %s:%d%s (HTTP mode)", host, settings.slack_port, EVENTS_PATH)
-    return SlackRunner(bolt, server=server, port=settings.slack_port)
+    return SlackRunner(bolt, server=server)

@@ -1,4 +1,4 @@
-"""Replies and alerts as Slack Block Kit (pure: data in, dicts out; no SDK, no I/O).
+"""Slack's text, both ways (pure: no SDK, no I/O): command text in, Block Kit out.
 
 Every text that reaches Slack goes through :func:`escape` first, so a headline or a handler's
 text cannot write markup such as ``<!channel>``; the only ``<...>`` sequences in a payload are
@@ -9,6 +9,7 @@ https://docs.slack.dev/reference/block-kit/blocks
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -29,6 +30,43 @@ CONTEXT_TEXT = 2000
 FALLBACK_TEXT = 3000
 LINK_LABEL = 200
 ELLIPSIS = "…"
+
+
+#: "!status casualties" at the very start of a message (Bolt's keyword is a re.search, so
+#: the anchor is what keeps "what does !status say?" from running a command).
+COMMAND_RE = re.compile(r"^\s*!([A-Za-z][\w-]{0,39})(?:\s+(.*))?$", re.DOTALL)
+#: "<@U123> status ..." or "<@U123> !status ..." (an app mention that starts the message).
+MENTION_RE = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s:,]*!?([A-Za-z][\w-]{0,39})?\s*(.*)$",
+                        re.DOTALL)  # fmt: skip
+
+
+def split_command(text: str) -> tuple[str, str]:
+    """'addsource http://x  Name' -> ('addsource', 'http://x  Name'); '' -> ('help', '')."""
+    name, _, args = text.strip().lstrip("!/").partition(" ")
+    return (name.lower() or "help"), args.strip()
+
+
+def parse_mention(text: str) -> tuple[str, str] | None:
+    """'<@U1> status x' -> ('status', 'x'); '<@U1>' -> ('help', ''); None unless the mention
+    starts the message."""
+    match = MENTION_RE.match(text)
+    if match is None:
+        return None
+    return (match.group(1) or "help").lower(), match.group(2).strip()
+
+
+def retry_after(headers: Any) -> float | None:
+    """Retry-After in seconds from response headers (a dict of lists, or a multidict)."""
+    value = None
+    for name in ("Retry-After", "retry-after"):
+        if value := (headers or {}).get(name):
+            break
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def escape(text: str) -> str:
