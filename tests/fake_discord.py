@@ -90,6 +90,7 @@ class FakeDiscord:
         self.deferred = 0
         self.synced: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> commands
         self.identified = asyncio.Event()
+        self.identify: dict[str, Any] = {}
         self._nonces: dict[str, dict[str, Any]] = {}
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = 0
@@ -149,7 +150,8 @@ class FakeDiscord:
     # ---- REST --------------------------------------------------------------------------
 
     async def _me(self, request: web.Request) -> web.Response:
-        if not request.headers.get("Authorization", "").startswith("Bot "):
+        auth = request.headers.get("Authorization", "")
+        if not auth.startswith("Bot ") or auth.startswith("Bot bad."):
             return self._json({"message": "401: Unauthorized", "code": 0}, 401)
         return self._json(user(self.bot_id, "claimwatch", bot=True))
 
@@ -309,6 +311,7 @@ class FakeDiscord:
             if data["op"] == 1:  # heartbeat
                 await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
             elif data["op"] == 2:  # identify
+                self.identify = data["d"]
                 self._sockets.append(ws)
                 await self._dispatch(ws, "READY", self._ready())
                 await self._dispatch(ws, "GUILD_CREATE", self._guild())

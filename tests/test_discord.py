@@ -4,6 +4,8 @@ on loopback (tests/fake_discord.py), with a real App and ledger. Plus the pure l
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from fake_discord import FakeDiscord, Posted, over_limit
 from feedserver import FeedServer
 
 from bot.app import App
+from bot.config import Settings
 from bot.models import Alert, Field, Link, Reply
 from bot.platforms import discord_render as render
 from bot.platforms.discord import ClaimwatchBot, DiscordPublisher, start, sync_commands
@@ -71,11 +74,9 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
         await server.close()
 
 
-@pytest.fixture
-async def running(tmp_path: Path, ledger_url: str, fake: FakeDiscord) -> AsyncIterator[Running]:
-    settings = make_settings(
-        tmp_path, ledger_url, discord_token="fake.token.x", discord_admin_role=ADMIN_ROLE
-    )
+@contextlib.asynccontextmanager
+async def run_bot(settings: Settings, fake: FakeDiscord) -> AsyncIterator[Running]:
+    """The production start-up: an App, then the Discord platform's ``start``."""
     async with App(settings) as app:
         stop = asyncio.Event()
         runner = await start(app, stop, guild_ready_timeout=0.05)
@@ -87,6 +88,15 @@ async def running(tmp_path: Path, ledger_url: str, fake: FakeDiscord) -> AsyncIt
         finally:
             await runner.close()
         assert not stop.is_set()
+
+
+@pytest.fixture
+async def running(tmp_path: Path, ledger_url: str, fake: FakeDiscord) -> AsyncIterator[Running]:
+    settings = make_settings(
+        tmp_path, ledger_url, discord_token="fake.token.x", discord_admin_role=ADMIN_ROLE
+    )
+    async with run_bot(settings, fake) as running:
+        yield running
 
 
 # ---- commands ---------------------------------------------------------------------------
@@ -164,6 +174,34 @@ async def test_slow_slash_command_is_deferred_then_answered(
     )
     assert answer.via == "followup" and "Added #" in text_of(answer)
     assert fake.deferred == 1
+
+
+async def test_without_message_content_the_bot_starts_and_says_what_works(
+    tmp_path: Path, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'l.db'}"
+    settings = make_settings(
+        tmp_path, url, discord_token="fake.token.x", discord_message_content=False
+    )
+    caplog.set_level(logging.INFO, logger="bot.platforms.discord")
+    async with run_bot(settings, fake) as running:
+        assert not fake.identify["intents"] & discord.Intents(message_content=True).value
+        answer = await running.reply_to(fake.slash(fake.plain, "help"))
+        assert "!status" in text_of(answer)
+    assert "DISCORD_MESSAGE_CONTENT is off" in caplog.text
+
+
+async def test_a_refused_token_stops_claimwatch_with_a_message(
+    tmp_path: Path, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'l.db'}"
+    settings = make_settings(tmp_path, url, discord_token="bad.token.x")
+    async with App(settings) as app:
+        stop = asyncio.Event()
+        runner = await start(app, stop)
+        await asyncio.wait_for(stop.wait(), 5)
+        await runner.close()
+    assert "refused DISCORD_TOKEN" in caplog.text and "bad.token" not in caplog.text
 
 
 # ---- alerts -----------------------------------------------------------------------------
