@@ -338,3 +338,24 @@ def test_render_keeps_block_kit_limits() -> None:
     assert not block_problems(alert_blocks)
     assert "javascript:" not in json.dumps(alert_blocks)
     assert "&lt;!channel&gt;" in alert_blocks[0]["text"]["text"]
+
+
+def test_manifest_matches_the_adapter() -> None:
+    manifest = (Path(__file__).parent.parent / "slack-manifest.yml").read_text()
+    assert f"command: {slack.SLASH_COMMAND}" in manifest
+    assert "socket_mode_enabled: true" in manifest
+    for needed in (
+        "chat:write",
+        "commands",
+        "app_mentions:read",
+        "channels:history",
+        "groups:history",
+        "im:history",
+        "mpim:history",
+        "channels:read",
+        "- app_mention",
+        "- message.channels",
+        "- message.groups",
+        "- message.im",
+    ):
+        assert needed in manifest, needed

@@ -291,6 +291,8 @@ async def start(
     secret = settings.slack_signing_secret
     bolt = build_bolt_app(app.services, client, secret.get_secret_value() if secret else "")
     if settings.slack_app_token is not None:
+        if secret is not None:
+            log.info("Slack: SLACK_APP_TOKEN and SLACK_SIGNING_SECRET are both set: Socket Mode")
         socket = AsyncSocketModeHandler(
             bolt, settings.slack_app_token.get_secret_value(), logger=log, web_client=client
         )
