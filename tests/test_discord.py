@@ -116,7 +116,7 @@ async def test_prefix_and_slash_give_the_same_answer(running: Running) -> None:
 async def test_unknown_command_is_ignored_quietly(running: Running) -> None:
     fake = running.fake
     await fake.say(fake.plain, "!nosuchcommand")
-    helped = await running.reply_to(fake.say(fake.plain, "!help"))
+    helped = await running.reply_to(fake.say(fake.plain, "!Help"))
     assert "!status" in text_of(helped)
     assert len(fake.posted) == 1  # nothing for the unknown command
 

@@ -54,6 +54,8 @@ class ClaimwatchBot(commands.Bot):
             command_prefix=commands.when_mentioned_or(settings.discord_prefix),
             intents=intents,
             help_command=None,  # !help is one of our handlers
+            case_insensitive=True,  # "!Status" from a phone keyboard
+            strip_after_prefix=True,  # "! status"
             allowed_mentions=discord.AllowedMentions.none(),
             max_ratelimit_timeout=MAX_RATELIMIT_S,
             **options,  # type: ignore[arg-type]
