@@ -9,6 +9,7 @@ Test code: it never listens beyond 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -165,12 +166,14 @@ class FakeSlack:
         return ts
 
     async def wait_for(self, check: Callable[[], Any], timeout: float = 5.0) -> Any:
-        """Wait until ``check()`` is truthy (re-checked whenever the fake records something)."""
+        """Wait until ``check()`` is truthy: re-checked whenever the fake records something,
+        and every 50 ms (for conditions outside the fake, such as log lines)."""
 
         async def waiting() -> Any:
             async with self._changed:
                 while not (result := check()):
-                    await self._changed.wait()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), 0.05)
                 return result
 
         return await asyncio.wait_for(waiting(), timeout)

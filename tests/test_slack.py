@@ -144,6 +144,20 @@ async def test_only_anchored_commands_from_people_are_answered(
     assert len(fake.posts()) == 1
 
 
+async def test_a_failing_reply_is_logged_and_the_bot_carries_on(
+    socket_app: App, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The reply and the error handler's short apology are both refused.
+    fake.fail("chat.postMessage", error="not_in_channel", times=2)
+    await fake.wait_ack(await fake.push("events_api", fake.message("!help")))
+    await fake.wait_for(lambda: len(fake.calls_to("chat.postMessage")) == 2)
+    await fake.wait_for(lambda: "could not tell the user" in caplog.text)
+    assert "Slack request failed: SlackApiError" in caplog.text
+    await fake.wait_ack(await fake.push("events_api", fake.message("!help")))
+    (post,) = await fake.wait_for(lambda: fake.posts(CHANNEL))
+    assert "Traceback" not in post["text"]
+
+
 # ---- 2. /claimwatch, Socket Mode and HTTP mode --------------------------------------------
 
 

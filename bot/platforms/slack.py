@@ -141,9 +141,9 @@ async def on_error(error: Exception, body: dict[str, Any], respond: Any, say: An
     log.error("Slack request failed: %s: %s", type(error).__name__, error, exc_info=error)
     answer = "Sorry, something went wrong. It has been logged."
     try:
-        if respond is not None:
+        if body.get("response_url"):  # a slash command
             await respond(text=answer, response_type="ephemeral")
-        elif say is not None and (body.get("event") or {}).get("channel"):
+        elif (body.get("event") or {}).get("channel"):
             await say(text=answer)
     except (TimeoutError, SlackApiError, aiohttp.ClientError) as exc:
         log.warning("could not tell the user about the error: %s", exc)
