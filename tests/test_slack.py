@@ -207,9 +207,19 @@ async def test_addsource_from_a_non_admin_is_refused(
     assert await socket_app.ledger.list_sources(socket_app.pack.id) == []
     assert feed_server.hits["/feed.xml"] == 0
 
-    await fake.push("slash_commands", fake.slash(f"addsource <{url}>", user=ADMIN, response="a"))
+    await fake.push("slash_commands", fake.slash(f"addsource {url}", user=ADMIN, response="a"))
     (added,) = await fake.wait_for(lambda: fake.responses.get("a"), timeout=10)
     assert added["text"].startswith("Added #"), added["text"]
+
+    # In a message, Slack sends a typed URL as <url|label>, with & as &amp;.
+    feed_server.serve("/f.xml?a=1&b=2", rss([("b", "Council vote", "Budget.")]))
+    typed = feed_server.url("/f.xml?a=1&b=2")
+    slack_text = f"!addsource <{typed.replace('&', '&amp;')}|{typed[7:].replace('&', '&amp;')}>"
+    await fake.push("events_api", fake.message(slack_text, user=ADMIN))
+    (post,) = await fake.wait_for(lambda: fake.posts(CHANNEL), timeout=10)
+    assert post["text"].startswith("Added #"), post["text"]
+    urls = [s.url for s in await socket_app.ledger.list_sources(socket_app.pack.id)]
+    assert typed in urls
 
 
 # ---- 4. alerts: feed text reaches Slack escaped -------------------------------------------

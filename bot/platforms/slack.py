@@ -29,6 +29,7 @@ from bot.platforms.slack_render import (
     render_reply,
     retry_after,
     split_command,
+    unslack,
 )
 from bot.services import Services
 from handlers import dispatch
@@ -88,7 +89,7 @@ class Commands:
     async def run(self, command: str, args: str, channel: str, user: str) -> Reply:
         request = Request(
             command=command,
-            args=args.strip(),
+            args=unslack(args).strip(),
             platform=PLATFORM,
             channel=channel,
             user_id=user,

@@ -40,6 +40,17 @@ MENTION_RE = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>[\s:,]*!?([A-Za-z][\w-]{0,
                         re.DOTALL)  # fmt: skip
 
 
+#: A link as Slack writes it in message text: <https://x.example/?a=1&amp;b=2|x.example>.
+SLACK_LINK_RE = re.compile(r"<((?:https?|mailto):[^|>]*)(?:\|[^>]*)?>")
+
+
+def unslack(text: str) -> str:
+    """Message text as the user typed it: links back to their URL, entities decoded
+    (https://docs.slack.dev/messaging/formatting-message-text). Mentions stay as they are."""
+    text = SLACK_LINK_RE.sub(lambda m: m.group(1), text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def split_command(text: str) -> tuple[str, str]:
     """'addsource http://x  Name' -> ('addsource', 'http://x  Name'); '' -> ('help', '')."""
     name, _, args = text.strip().lstrip("!/").partition(" ")
