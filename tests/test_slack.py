@@ -363,6 +363,11 @@ def test_render_keeps_block_kit_limits() -> None:
     assert "javascript:" not in json.dumps(alert_blocks)
     assert "&lt;!channel&gt;" in alert_blocks[0]["text"]["text"]
 
+    _, dated = render_alert(
+        Alert(title="t", url=None, source_name="S", published="2024-10-18T09:00:00+00:00")
+    )
+    assert "<!date^1729242000^{date_short_pretty} {time}|2024-10-18 09:00 UTC>" in json.dumps(dated)
+
 
 def test_manifest_matches_the_adapter() -> None:
     manifest = (Path(__file__).parent.parent / "slack-manifest.yml").read_text()

@@ -209,6 +209,17 @@ def _link_line(lk: Link) -> str:
     return "• " + link(lk.url, lk.label)
 
 
+def _when(published: str) -> str:
+    """An ISO timestamp as a Slack date (shown in the reader's time zone); else as text."""
+    try:
+        when = dt.datetime.fromisoformat(published)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:  # a date without a time, or something else
+        return clip_escaped(published, 100)
+    return date_token(when)
+
+
 def render_alert(alert: Alert) -> tuple[str, list[Block]]:
     """An outbox alert as (text fallback, blocks). Every field may come from a feed."""
     title = alert.title or "(untitled)"
@@ -225,7 +236,7 @@ def render_alert(alert: Alert) -> tuple[str, list[Block]]:
     blocks += sections(escape(f) for f in alert.flags) if alert.flags else []
     about = [f"*{clip_escaped(alert.source_name, 200)}*"] if alert.source_name else []
     if alert.published:
-        about.append(clip_escaped(alert.published, 100))
+        about.append(_when(alert.published))
     if alert.also_reported_by:
         others = ", ".join(alert.also_reported_by)
         about.append("also reported by " + clip_escaped(others, 1000))
