@@ -7,8 +7,8 @@ parts run (chat platforms, polling, delivery).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", help="the terminal chat only (no scheduled polling)")
     p = sub.add_parser("poll", help="poll the due sources once and print a summary")
     p.add_argument("--all", action="store_true", help="every enabled source, due or not")
+    p = sub.add_parser("discord-sync", help="register the slash commands with Discord")
+    p.add_argument("--guild", default=None, help="one server's id (shows at once); default: all")
     p = sub.add_parser("extract", help="print the claims found in items given as JSON lines")
     p.add_argument("file", nargs="?", default="-", help="a JSONL file of items, or - for stdin")
     p.add_argument("--story", default=None, help="story pack id or path (default: settings)")
@@ -146,6 +148,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(cmd_chat(settings))
         if cmd == "poll":
             return asyncio.run(cmd_poll(settings, force=args.all))
+        if cmd == "discord-sync":
+            from bot.platforms.discord import sync_commands
+
+            count = asyncio.run(sync_commands(settings, args.guild))
+            where = f"server {args.guild}" if args.guild else "all servers (may take a while)"
+            print(f"synced {count} slash commands to {where}")
+            return 0
     except ClaimwatchError as exc:
         print(f"claimwatch: {exc}", file=sys.stderr)
         return 1

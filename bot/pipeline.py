@@ -81,6 +81,15 @@ class Pipeline:
         concurrency = self.settings.poll_concurrency
         reports: list[PollReport] = []
         polled: set[int] = set()
+        sem = asyncio.Semaphore(concurrency)
+
+        async def one(source: Source) -> PollReport:
+            async with sem:
+                report = await self.poll_source(source)
+            if progress:
+                progress(report)
+            return report
+
         while True:
             batch = await self.ledger.lease_due_sources(
                 self.pack.id,
@@ -96,14 +105,6 @@ class Pipeline:
             if not batch:
                 break
             polled.update(s.id for s in batch)
-            sem = asyncio.Semaphore(concurrency)
-
-            async def one(source: Source) -> PollReport:
-                async with sem:
-                    report = await self.poll_source(source)
-                if progress:
-                    progress(report)
-                return report
 
             reports.extend(await asyncio.gather(*(one(s) for s in batch)))
             if again:
@@ -235,11 +236,8 @@ class Pipeline:
         """Store the archive's items through the same extraction as live items.
 
         Idempotent: items are unique per source and key, so a second run stores nothing."""
-        entries = [
-            archive_entry(json.loads(line))
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()
-        ]
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+        entries = [archive_entry(json.loads(line)) for line in text.splitlines() if line.strip()]
         source = await self.ledger.archive_source(self.pack.id, "story archive")
         prepared = []
         for e in entries:

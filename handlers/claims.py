@@ -55,22 +55,13 @@ async def status(request: Request, services: Services) -> Reply:
             f"!status takes a question; for an actor's claims use !claims {clip(request.args, 40)}."
         )
     records = await services.ledger.claim_heads(services.story, _pairs(services), per_pair=PER_PAIR)
-    reply = status_reply(services.pack, summarize(services.pack, records, utcnow()))
     overview = await services.ledger.overview(services.story)
     footer = (
         f"{overview['enabled']}/{overview['sources']} sources polling"
         f" ({overview['failing']} failing) · last poll {ago(overview['last_poll_at'])}"
         f" · {overview['relevant']} relevant items"
     )
-    return Reply(
-        title=reply.title,
-        lines=reply.lines,
-        fields=reply.fields,
-        links=reply.links,
-        kind=reply.kind,
-        footer=footer,
-        colour=reply.colour,
-    )
+    return status_reply(services.pack, summarize(services.pack, records, utcnow()), footer=footer)
 
 
 @command("claims")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import re
 import logging
+import re
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
