@@ -74,3 +74,9 @@ def test_invalid_settings_stop_start_up_with_one_message(tmp_path: Path) -> None
     assert done.returncode == 2
     assert "POLL_INTERVAL_S" in done.stderr and "DATABASE_URL" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [key for key in example_keys() if f"`{key}`" not in readme]
+    assert not missing
