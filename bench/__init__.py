@@ -1,0 +1,1 @@
+"""Benchmarks of claimwatch against its budgets (DESIGN.md) and against the reader library."""
