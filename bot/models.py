@@ -308,6 +308,10 @@ class PreparedItem:
     fingerprint: int | None = None
     #: Who published it, when that is not the source itself (archive items, syndicated wires).
     outlet: str | None = None
+    #: MinHash values and LSH band keys (bot/dedupe.py), to find syndicated copies; relevant
+    #: items only.
+    minhash: bytes | None = None
+    bands: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,3 +322,5 @@ class StoredPoll:
     relevant_items: int
     claims: int
     alerts: int
+    #: New items found to be copies of an item another source brought first.
+    copies: int = 0

@@ -21,8 +21,10 @@ from bot.alerts import build_alert
 from bot.claims.extract import Extractor
 from bot.claims.pack import StoryPack
 from bot.config import Settings
+from bot.dedupe import signature
 from bot.errors import LedgerError, SourceError
 from bot.ledger import Ledger
+from bot.ledger.items import RECENT, outbox_key
 from bot.models import (
     Alert,
     Entry,
@@ -41,6 +43,28 @@ from bot.summarize import summarize
 log = logging.getLogger(__name__)
 
 Progress = Callable[[PollReport], object]
+
+#: The ledger warns admins after this many failures in a row (ledger.record_failure).
+WARN_AFTER = 3
+#: Old LSH bands are pruned once every this many poll rounds.
+PRUNE_EVERY = 500
+
+
+def health_alert(source: Source, *, failing: bool, error: str = "", failures: int = 0) -> Alert:
+    """The admins' notice that a source started failing, or recovered (pure)."""
+    if failing:
+        title = f"Source failing: {source.name}"
+        summary = f"{failures} failed polls in a row. Last error: {error[:300]}"
+    else:
+        title = f"Source recovered: {source.name}"
+        summary = f"Polled successfully again after {source.consecutive_failures} failures."
+    return Alert(
+        title=title,
+        url=source.url if source.url.startswith(("http://", "https://")) else None,
+        source_name=f"source #{source.id}",
+        summary=summary,
+        kind="health",
+    )
 
 
 def default_owner() -> str:
@@ -110,6 +134,8 @@ class Pipeline:
             if again:
                 break
         self.rounds += 1
+        if self.rounds % PRUNE_EVERY == 1:
+            await self.ledger.prune_signatures(utcnow() - RECENT)
         return reports
 
     async def poll_source(self, source: Source) -> PollReport:
@@ -139,11 +165,23 @@ class Pipeline:
                 failures, self.settings.backoff_base_s, self.settings.backoff_max_s, self.rng
             ),
         )
-        await self.ledger.record_failure(
+        _, warn = await self.ledger.record_failure(
             source.id, self.owner, error, utcnow() + dt.timedelta(seconds=delay)
         )
         log.info("source %s failed (%d in a row): %s", source.name, failures, error)
+        admin = self._admin_channel()
+        if warn and admin is not None:
+            alert = health_alert(source, failing=True, error=error, failures=failures)
+            # One warning per failure streak: a streak is named by the last success before it.
+            key = outbox_key("health", source.id, "down", source.last_ok_at)
+            await self.ledger.enqueue(self.pack.id, *admin, alert, key)
         return PollReport(source.id, source.name, ok=False, error=error)
+
+    def _admin_channel(self) -> tuple[str, str] | None:
+        if not self.settings.admin_channel:
+            return None
+        platform, _, channel = self.settings.admin_channel.partition(":")
+        return platform, channel
 
     def _next_check(self, source: Source) -> dt.datetime:
         jitter = self.rng.uniform(-0.1, 0.1) * source.interval_s  # spread polls of many feeds
@@ -157,6 +195,10 @@ class Pipeline:
         known = await self.ledger.known_keys(source.id, [e.key for e in entries])
         fresh = [e for e in entries if e.key not in known]
         prepared = await self.prepare(fresh, source.name, alerts=not baseline)
+        admin = self._admin_channel()
+        recovery = None
+        if admin is not None and source.consecutive_failures >= WARN_AFTER:
+            recovery = (*admin, health_alert(source, failing=False))
         stored = await self.ledger.store_poll(
             source,
             self.owner,
@@ -164,6 +206,7 @@ class Pipeline:
             prepared,
             baseline=baseline,
             next_check_at=self._next_check(source),
+            recovery=recovery,
         )
         return PollReport(
             source.id,
@@ -205,9 +248,17 @@ class Pipeline:
             alert: Alert | None = None
             if relevant and alerts:
                 alert = build_alert(self.pack, e, source_name, summary, claims, earlier)
+            sig = signature(e.title, e.text) if relevant else None
             out.append(
                 PreparedItem(
-                    entry=e, relevant=relevant, summary=summary, claims=claims, alert=alert
+                    entry=e,
+                    relevant=relevant,
+                    summary=summary,
+                    claims=claims,
+                    alert=alert,
+                    fingerprint=sig.fingerprint if sig else None,
+                    minhash=sig.values if sig else None,
+                    bands=sig.bands if sig else (),
                 )
             )
         return out

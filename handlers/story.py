@@ -5,6 +5,8 @@ The claim views (!status, !claims, !timeline) are in handlers/claims.py.
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.errors import UserError
 from bot.models import ItemRecord, Link, Reply, Request
 from bot.services import Services
@@ -38,6 +40,47 @@ async def latest(request: Request, services: Services) -> Reply:
     return Reply(title=f"Latest {len(found)} relevant items", lines=tuple(lines), links=links)
 
 
+async def _cluster(item: ItemRecord, services: Services) -> tuple[list[str], bool]:
+    """Lines about the item's syndicated copies; True when another copy carried the alert."""
+    if item.cluster_id is None:
+        return [], False
+    members = await services.ledger.cluster_items(item.cluster_id)
+    others = [m for m in members if m.id != item.id]
+    if not others:
+        return [], False
+    posted = None
+    for m in members:
+        if await services.ledger.outbox_for_item(m.id):
+            posted = m
+            break
+    lines = []
+    if posted is not None and posted.id != item.id:
+        lines.append(
+            f"Not posted on its own: a duplicate of “{clip(posted.title, 100)}” — "
+            f"{posted.source_name}, which was alerted for the story:"
+        )
+        for d in await services.ledger.outbox_for_item(posted.id):
+            lines.append("  " + _delivery_line(d))
+    elif item.cluster_id != item.id:
+        first = members[0] if members[0].id == item.cluster_id else others[0]
+        lines.append(f"A copy of “{clip(first.title, 100)}” — {first.source_name} (seen first).")
+    names = sorted({m.source_name for m in others})
+    lines.append(f"Also carried by {len(names)}: {clip(', '.join(names), 300)}.")
+    return lines, posted is not None and posted.id != item.id
+
+
+def _delivery_line(d: dict[str, Any]) -> str:
+    where = f"{d['platform']}:{d['channel']}"
+    if d["delivered_at"]:
+        return f"Posted to {where} {ago(d['delivered_at'])}."
+    if d["dead"]:
+        return (
+            f"Failed delivery to {where} after {d['attempts']} attempts: "
+            f"{clip(str(d['last_error'] or ''), 120)}"
+        )
+    return f"Still queued for {where} ({d['attempts']} attempts so far)."
+
+
 async def _fate(item: ItemRecord, services: Services) -> list[str]:
     lines = [f"{clip(item.title, 120)} — {item.source_name}, seen {ago(item.fetched_at)}"]
     source = await services.ledger.find_source(services.story, str(item.source_id))
@@ -46,25 +89,19 @@ async def _fate(item: ItemRecord, services: Services) -> list[str]:
             "Not posted: not relevant to the story (it does not name its subject and context)."
         )
         return lines
+    copies, duplicate = await _cluster(item, services)
+    lines.extend(copies)
     deliveries = await services.ledger.outbox_for_item(item.id)
-    if not deliveries:
+    if duplicate:
+        pass
+    elif not deliveries:
         if await services.ledger.is_baseline(item.id):
             lines.append(
                 "Not posted: it was already in the feed when the source was added (baseline)."
             )
         else:
             lines.append("Not posted: no channel was subscribed when it arrived.")
-    for d in deliveries:
-        where = f"{d['platform']}:{d['channel']}"
-        if d["delivered_at"]:
-            lines.append(f"Posted to {where} {ago(d['delivered_at'])}.")
-        elif d["dead"]:
-            lines.append(
-                f"Failed delivery to {where} after {d['attempts']} attempts: "
-                f"{clip(d['last_error'] or '', 120)}"
-            )
-        else:
-            lines.append(f"Still queued for {where} ({d['attempts']} attempts so far).")
+    lines.extend(_delivery_line(d) for d in deliveries)
     if source is not None and not source.enabled:
         lines.append(f"Its source #{source.id} is paused.")
     return lines

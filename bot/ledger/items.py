@@ -6,16 +6,40 @@ either stored with its alerts queued, or not stored at all and seen again next p
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, delete, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.dedupe import best_match
 from bot.ledger.base import LedgerBase, aware
-from bot.ledger.schema import claims, items, outbox, sources, subscriptions
-from bot.models import FetchResult, ItemRecord, PreparedItem, Source, StoredPoll, utcnow
+from bot.ledger.schema import (
+    claims,
+    item_bands,
+    item_signatures,
+    items,
+    outbox,
+    sources,
+    subscriptions,
+)
+from bot.models import Alert, FetchResult, ItemRecord, PreparedItem, Source, StoredPoll, utcnow
+
+#: Copies are looked for among items stored this recently (older bands are pruned).
+RECENT = dt.timedelta(days=7)
+_CLUSTER_LOCK = 0x5EED_C0DE  # names the advisory lock that serializes clustering of a story
+
+
+def hash_story(story: str) -> int:
+    """A stable 31-bit number for a story (Python's hash() changes per process)."""
+    return int.from_bytes(hashlib.blake2b(story.encode(), digest_size=4).digest(), "big") >> 1
+
+
+def _chunks(values: list[int], n: int) -> list[list[int]]:
+    return [values[i : i + n] for i in range(0, len(values), n)]
 
 
 def outbox_key(*parts: object) -> str:
@@ -70,12 +94,18 @@ class ItemsMixin(LedgerBase):
         *,
         baseline: bool,
         next_check_at: dt.datetime,
+        recovery: tuple[str, str, Alert] | None = None,
     ) -> StoredPoll:
         """Write one successful poll of one source in one transaction, and release its lease.
 
-        Baseline polls store items and claims but queue no alerts."""
+        Baseline polls store items and claims but queue no alerts. A syndicated copy of an item
+        another source brought (see bot/dedupe.py) joins that item's cluster: it is stored as
+        an appearance and queues no alert of its own once the cluster has one; an alert still
+        queued is changed to name the new outlet. ``recovery`` (platform, channel, alert) is
+        queued when the source had been reported failing to the admins."""
         now = utcnow()
         new = relevant = n_claims = n_alerts = 0
+        outlet = {p.entry.key: p.outlet or source.name for p in prepared}
         async with self.write() as conn:
             ids: dict[str, int] = {}
             if prepared:
@@ -105,6 +135,8 @@ class ItemsMixin(LedgerBase):
                 )
                 result = await conn.execute(stmt, rows)
                 ids = {key: item_id for item_id, key in result.all()}
+            signed = [(ids[p.entry.key], p) for p in prepared if p.minhash and p.entry.key in ids]
+            heads = await self._cluster(conn, source, signed, now) if signed else {}
             subs = (
                 []
                 if baseline
@@ -117,6 +149,7 @@ class ItemsMixin(LedgerBase):
                 ).all()
             )
             claim_rows, outbox_rows = [], []
+            copies = 0
             for p in prepared:
                 item_id = ids.get(p.entry.key)
                 if item_id is None:
@@ -141,7 +174,17 @@ class ItemsMixin(LedgerBase):
                             confidence=c.confidence,
                         )
                     )
-                if p.alert is None:
+                head = heads.get(item_id, item_id)
+                alert = p.alert
+                if head != item_id:
+                    copies += 1
+                    earlier = await self._copy_seen(conn, head, item_id, outlet[p.entry.key])
+                    if earlier is None:
+                        continue  # the cluster has its alert: this is one more appearance
+                    if alert is not None:
+                        names = [n for n in earlier if n != alert.source_name]
+                        alert = dataclasses.replace(alert, also_reported_by=tuple(names[:20]))
+                if alert is None:
                     continue
                 for platform, channel in subs:
                     outbox_rows.append(
@@ -150,7 +193,7 @@ class ItemsMixin(LedgerBase):
                             item_id=item_id,
                             platform=platform,
                             channel=channel,
-                            payload=p.alert.to_json(),
+                            payload=alert.to_json(),
                             idempotency_key=outbox_key("item", item_id, platform, channel),
                             created_at=now,
                             next_attempt_at=now,
@@ -161,6 +204,24 @@ class ItemsMixin(LedgerBase):
             if outbox_rows:
                 await conn.execute(self.insert_ignore(outbox, "idempotency_key"), outbox_rows)
             n_claims, n_alerts = len(claim_rows), len(outbox_rows)
+            if recovery is not None:
+                warned = await conn.scalar(
+                    select(sources.c.health_warned).where(sources.c.id == source.id)
+                )
+                if warned:
+                    platform, channel, alert = recovery
+                    key = outbox_key("health", source.id, "up", source.last_ok_at)
+                    await conn.execute(
+                        self.insert_ignore(outbox, "idempotency_key").values(
+                            story=source.story,
+                            platform=platform,
+                            channel=channel,
+                            payload=alert.to_json(),
+                            idempotency_key=key,
+                            created_at=now,
+                            next_attempt_at=now,
+                        )
+                    )
             values: dict[str, Any] = dict(
                 last_ok_at=now,
                 consecutive_failures=0,
@@ -174,7 +235,121 @@ class ItemsMixin(LedgerBase):
             if fetched is not None and not fetched.not_modified:
                 values.update(etag=fetched.etag, last_modified=fetched.last_modified)
             await conn.execute(update(sources).where(sources.c.id == source.id).values(**values))
-        return StoredPoll(new_items=new, relevant_items=relevant, claims=n_claims, alerts=n_alerts)
+        return StoredPoll(
+            new_items=new,
+            relevant_items=relevant,
+            claims=n_claims,
+            alerts=n_alerts,
+            copies=copies,
+        )
+
+    async def _cluster(
+        self,
+        conn: AsyncConnection,
+        source: Source,
+        signed: list[tuple[int, PreparedItem]],
+        now: dt.datetime,
+    ) -> dict[int, int]:
+        """Find each new item's cluster among other sources' recent items by LSH band keys;
+        store its signature and bands; set items.cluster_id. Returns {item id: head id}."""
+        if self.is_postgres:
+            # Two sources carrying one wire story, stored at once by two workers, must not both
+            # become heads: clustering of one story is serialized (held to commit).
+            await conn.execute(
+                text("SELECT pg_advisory_xact_lock(:k)"),
+                {"k": _CLUSTER_LOCK ^ (hash_story(source.story))},
+            )
+        keys = sorted({b for _, p in signed for b in p.bands})
+        found: dict[int, set[int]] = {}
+        head_of: dict[int, int] = {}
+        for chunk in _chunks(keys, 500):
+            rows = await conn.execute(
+                select(item_bands.c.band_hash, items.c.id, items.c.cluster_id)
+                .join(items, items.c.id == item_bands.c.item_id)
+                .where(
+                    item_bands.c.band_hash.in_(chunk),
+                    item_bands.c.created_at >= now - RECENT,
+                    items.c.story == source.story,
+                    items.c.source_id != source.id,
+                )
+            )
+            for band, item_id, cluster_id in rows.all():
+                found.setdefault(band, set()).add(item_id)
+                head_of[item_id] = cluster_id or item_id
+        stored: dict[int, bytes] = {}
+        for chunk in _chunks(sorted(head_of), 500):
+            sigs = await conn.execute(
+                select(item_signatures.c.item_id, item_signatures.c.minhash).where(
+                    item_signatures.c.item_id.in_(chunk)
+                )
+            )
+            stored.update({i: bytes(v) for i, v in sigs.all()})
+        heads: dict[int, int] = {}
+        for item_id, p in signed:
+            assert p.minhash is not None
+            near = {c for b in p.bands for c in found.get(b, ())}
+            match = best_match(p.minhash, {c: stored[c] for c in near if c in stored})
+            heads[item_id] = head_of[match] if match is not None else item_id
+        await conn.execute(
+            update(items)
+            .where(items.c.id == bindparam("b_id"))
+            .values(cluster_id=bindparam("b_head")),
+            [{"b_id": i, "b_head": h} for i, h in heads.items()],
+        )
+        await conn.execute(
+            item_signatures.insert(),
+            [dict(item_id=i, minhash=p.minhash, created_at=now) for i, p in signed],
+        )
+        await conn.execute(
+            self.insert_ignore(item_bands, "band_hash", "item_id"),
+            [dict(band_hash=b, item_id=i, created_at=now) for i, p in signed for b in p.bands],
+        )
+        return heads
+
+    async def _copy_seen(
+        self, conn: AsyncConnection, head: int, item_id: int, outlet: str
+    ) -> list[str] | None:
+        """A copy of ``head`` arrived from ``outlet``. If the cluster already has alerts, name
+        the outlet in those still queued and return None; else return the outlets that
+        carried the story before (the copy then alerts for the cluster)."""
+        members = select(items.c.id).where(items.c.cluster_id == head, items.c.id != item_id)
+        rows = (
+            await conn.execute(
+                select(outbox.c.id, outbox.c.payload, outbox.c.delivered_at, outbox.c.dead)
+                .where(outbox.c.item_id.in_(members))
+                .order_by(outbox.c.id)
+            )
+        ).all()
+        if not rows:
+            names = await conn.scalars(
+                select(func.coalesce(items.c.outlet, sources.c.name))
+                .join(sources, sources.c.id == items.c.source_id)
+                .where(items.c.id.in_(members))
+                .order_by(items.c.id)
+            )
+            return list(dict.fromkeys(names.all()))
+        for row_id, payload, delivered_at, dead in rows:
+            if delivered_at is not None or dead:
+                continue
+            alert = Alert.from_json(payload)
+            if outlet == alert.source_name or outlet in alert.also_reported_by:
+                continue
+            alert = dataclasses.replace(alert, also_reported_by=(*alert.also_reported_by, outlet))
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row_id, outbox.c.delivered_at.is_(None))
+                .values(payload=alert.to_json())
+            )
+        return None
+
+    async def prune_signatures(self, before: dt.datetime) -> int:
+        """Forget LSH bands and signatures of items stored before ``before``."""
+        async with self.write() as conn:
+            await conn.execute(delete(item_bands).where(item_bands.c.created_at < before))
+            result = await conn.execute(
+                delete(item_signatures).where(item_signatures.c.created_at < before)
+            )
+        return int(result.rowcount or 0)
 
     def _items_query(self) -> Any:
         name = func.coalesce(items.c.outlet, sources.c.name).label("source_name")
@@ -196,6 +371,22 @@ class ItemsMixin(LedgerBase):
             .where(items.c.story == story, (items.c.url == url) | (items.c.canonical_url == url))
             .order_by(items.c.id)
             .limit(20)
+        )
+        async with self.read() as conn:
+            return [to_item(r) for r in (await conn.execute(query)).all()]
+
+    async def item_by_id(self, item_id: int) -> ItemRecord | None:
+        async with self.read() as conn:
+            row = (await conn.execute(self._items_query().where(items.c.id == item_id))).first()
+        return to_item(row) if row else None
+
+    async def cluster_items(self, cluster_id: int, limit: int = 50) -> list[ItemRecord]:
+        """Every appearance of one syndicated story, the first first."""
+        query = (
+            self._items_query()
+            .where(items.c.cluster_id == cluster_id)
+            .order_by(items.c.id)
+            .limit(limit)
         )
         async with self.read() as conn:
             return [to_item(r) for r in (await conn.execute(query)).all()]

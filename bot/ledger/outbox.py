@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
-from bot.ledger.base import LedgerBase
+from bot.ledger.base import LedgerBase, aware
 from bot.ledger.schema import outbox
 from bot.models import Alert, OutboxRow, utcnow
 
@@ -175,4 +175,7 @@ class OutboxMixin(LedgerBase):
             .order_by(outbox.c.id)
         )
         async with self.read() as conn:
-            return [dict(r._mapping) for r in (await conn.execute(query)).all()]
+            rows = [dict(r._mapping) for r in (await conn.execute(query)).all()]
+        for r in rows:
+            r["delivered_at"] = aware(r["delivered_at"])  # SQLite hands back naive times
+        return rows

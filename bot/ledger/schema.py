@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -90,6 +91,7 @@ items = Table(
     Index("ix_items_story_relevant", "story", "relevant", "fetched_at"),
     Index("ix_items_canonical_url", "canonical_url"),
     Index("ix_items_url", "url"),
+    Index("ix_items_cluster_id", "cluster_id"),
 )
 
 claims = Table(
@@ -136,6 +138,27 @@ outbox = Table(
     UniqueConstraint("idempotency_key", name="uq_outbox_idempotency_key"),
     Index("ix_outbox_pending", "delivered_at", "dead", "next_attempt_at"),
     Index("ix_outbox_item", "item_id"),
+)
+
+# Syndicated copies (bot/dedupe.py): each recent relevant item's MinHash values, and its LSH band
+# keys indexed for the lookup. Rows older than a week are pruned: copies come within days.
+item_signatures = Table(
+    "item_signatures",
+    metadata,
+    Column("item_id", ID, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("minhash", LargeBinary, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Index("ix_item_signatures_created_at", "created_at"),
+)
+
+item_bands = Table(
+    "item_bands",
+    metadata,
+    Column("band_hash", BigInteger, primary_key=True),
+    Column("item_id", ID, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", TS, nullable=False),
+    Index("ix_item_bands_created_at", "created_at"),
+    Index("ix_item_bands_item_id", "item_id"),
 )
 
 subscriptions = Table(
