@@ -36,6 +36,10 @@ _PASSIVE = re.compile(
     re.IGNORECASE,
 )
 
+_AND = re.compile(r"\band\b")
+_CLAUSE_SEP = re.compile(r"[,;]")
+_AFTER_QUOTE_OR_COMMA = re.compile(r"[,”\"]\s*(?:[\w'’.-]+\s+){0,7}$")
+
 LEAD, TRAIL, CONT, SOURCE = "lead", "trail", "cont", "source"
 
 
@@ -148,17 +152,18 @@ def _subject(
         # A list is a subject only at the head of its clause, with "and" in it.
         if not (
             _LIST_HEAD.search(sentence[max(0, first - 40) : first])
-            and re.search(r"\band\b", sentence[first:verb])
+            and _AND.search(sentence[first:verb])
         ):
             group = group[:1]
     return group, mentions
 
 
-def find_anchors(lex: Lexicon, sentence: str) -> list[Anchor]:
-    """Attribution anchors of one sentence, in order."""
+def find_anchors(lex: Lexicon, sentence: str, words: frozenset[str] | None = None) -> list[Anchor]:
+    """Attribution anchors of one sentence, in order (``words``: its `lexicon.words`)."""
     anchors: list[Anchor] = []
     every: list[Mention] | None = None
-    for vm in lex.verb_re.finditer(sentence):
+    verbs = words is None or lex.verb_gate.maybe(words)
+    for vm in lex.verb_re.finditer(sentence) if verbs else ():
         v = vm.start()
         if _PASSIVE.search(sentence, max(0, v - 12), v):
             continue
@@ -180,7 +185,7 @@ def find_anchors(lex: Lexicon, sentence: str) -> list[Anchor]:
                 group = [named[-1]]
             elif anaphor and _GAP.match(sentence[anaphor[-1].end : v]):
                 group = [anaphor[-1]]
-            elif _CONTINUATION.match(re.split(r"[,;]", lead_text)[-1]):
+            elif _CONTINUATION.match(_CLAUSE_SEP.split(lead_text)[-1]):
                 after = _within(every, vm.end(), vm.end() + 60)
                 inverted = [m for m in after if m.actor and sentence[vm.end() : m.start].strip()
                             in ("", "the", "by")]  # fmt: skip
@@ -193,9 +198,10 @@ def find_anchors(lex: Lexicon, sentence: str) -> list[Anchor]:
                 continue
         subject_start = min(m.start for m in group)
         head = sentence[max(0, subject_start - 70) : subject_start]
-        kind = TRAIL if re.search(r"[,”\"]\s*(?:[\w'’.-]+\s+){0,7}$", head) else LEAD
+        kind = TRAIL if _AFTER_QUOTE_OR_COMMA.search(head) else LEAD
         anchors.append(_anchor(lex, sentence, v, vm.end(), kind, group, mentions))
-    for sm in lex.source_re.finditer(sentence):
+    sources = words is None or lex.source_gate.maybe(words)
+    for sm in lex.source_re.finditer(sentence) if sources else ():
         if every is None:
             every = find_mentions(lex, sentence)
         after = _within(every, sm.end(), sm.end() + 70)

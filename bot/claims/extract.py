@@ -12,19 +12,22 @@ import re
 from dataclasses import dataclass, field, replace
 
 from bot.claims.attribution import CONT, LEAD, SOURCE, TRAIL, Anchor, find_anchors, find_mentions
-from bot.claims.lexicon import Lexicon, compile_lexicon, lookup
-from bot.claims.numbers import Number, find_numbers
+from bot.claims.lexicon import Lexicon, QuestionRule, compile_lexicon, lookup
+from bot.claims.numbers import Number, find_numbers, may_hold_numbers
 from bot.claims.pack import StoryPack
 from bot.claims.sentences import split_sentences
+from bot.claims.tokens import words
 from bot.models import POLARITY, Claim, Published
 
 MEDIA = "media"
+# Every branch starts with ";", "," or a space: the lookahead lets the engine skip other text.
 _CLAUSE = re.compile(
-    r";|,\s+(?:and|but|while|whereas|although|though|adding|saying|noting|as well as|"
-    r"according)\b|\s+but\s+|\s+while\s+|,?\s+and\s+that\b",
+    r"(?=[;,\s])(?:;|,\s+(?:and|but|while|whereas|although|though|adding|saying|noting|as well as|"
+    r"according)\b|\s+but\s+|\s+while\s+|,?\s+and\s+that\b)",
     re.IGNORECASE,
 )
 _HEADLINE_SOURCE = re.compile(r"^([^:]{2,60}):\s")
+_DIGIT = re.compile(r"\d")
 _NEAR_BEFORE, _NEAR_AFTER, _HEAD = 45, 30, 40
 
 
@@ -34,7 +37,7 @@ class _State:
 
     actors: tuple[str, ...] = ()
     speaker: str | None = None
-    pending: list[str] = field(default_factory=list)
+    pending: list[tuple[str, frozenset[str]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,7 @@ class _Who:
 class _Clause:
     start: int
     end: int
+    words: frozenset[str]  # the whole sentence's words: a superset, for gates
     numbers: list[Number] | None = None
     used: set[int] = field(default_factory=set)
 
@@ -93,29 +97,32 @@ class Extractor:
 
     def _sentence(self, sentence: str, state: _State, headline: bool) -> list[Claim]:
         lex = self.lex
-        has_cue = lex.cue_re.search(sentence) is not None or (
-            self._counting and any(c.isdigit() for c in sentence)
+        ws = words(sentence)
+        # Set lookups first: most sentences hold no cue or no subject word and stop here.
+        has_cue = (lex.cue_gate.maybe(ws) and lex.cue_re.search(sentence) is not None) or (
+            self._counting and _DIGIT.search(sentence) is not None
         )
         if not has_cue or not (
-            lex.subject_re.search(sentence) or lex.anaphor_subject_re.search(sentence)
+            lex.subject_gate.maybe(ws)
+            and (lex.subject_re.search(sentence) or lex.anaphor_subject_re.search(sentence))
         ):
             # No claim here, but it may name the speaker a later "he said" refers to: resolve
             # it only if that happens (most sentences never need it).
-            state.pending.append(sentence)
+            state.pending.append((sentence, ws))
             return []
-        anchors = self._resolve(find_anchors(lex, sentence), sentence, state)
+        anchors = self._resolve(find_anchors(lex, sentence, ws), sentence, state)
         if headline:
             anchors = [*anchors, *self._headline_anchor(sentence)]
         claims: list[Claim] = []
-        for clause in _clauses(sentence):
+        for clause in _clauses(sentence, ws):
             claims.extend(self._clause(sentence, clause, anchors, headline))
         return claims
 
     def _catch_up(self, state: _State) -> None:
         """Resolve the skipped sentences since the last claim, to know the last named actor."""
         pending, state.pending = state.pending, []
-        for sentence in pending:
-            anchors = find_anchors(self.lex, sentence)
+        for sentence, ws in pending:
+            anchors = find_anchors(self.lex, sentence, ws)
             if anchors:
                 self._resolve(anchors, sentence, state)
                 continue
@@ -186,19 +193,23 @@ class Extractor:
     ) -> list[Claim]:
         lex = self.lex
         text = sentence[clause.start : clause.end]
+        ws = clause.words
+        other_sides = lex.other_sides_gate.maybe(ws)
+        hypothetical = lex.hypothetical_gate.maybe(ws)
+        needs: dict[str, bool] = {}
         found: list[tuple[str, int, int, Number | None]] = []
         for m in lex.cue_re.finditer(text):
             for qid in lookup(lex.cue_questions, m.group()) or ():
                 rule = lex.questions[qid]
-                if rule.needs is not None and not rule.needs.search(text):
+                if rule.needs is not None and not needs.setdefault(qid, _needs(rule, text, ws)):
                     continue
                 near = sentence[max(0, clause.start + m.start() - 80) : clause.start + m.end() + 40]
                 if not (lex.subject_re.search(near) or lex.anaphor_subject_re.search(near)):
                     continue  # the cue is about someone else ("Russia and Ukraine swapped ...")
                 before = text[: m.start()]
-                if lex.other_sides_re.search(before[-40:]):
+                if other_sides and lex.other_sides_re.search(before[-40:]):
                     continue  # "Russian forces fighting": about someone else
-                if lex.hypothetical_re.search(before):
+                if hypothetical and lex.hypothetical_re.search(before):
                     continue  # "if", "whether", "how many": asked, not claimed
                 number = None
                 if rule.value == "near":
@@ -207,7 +218,7 @@ class Extractor:
         found.extend(self._counts(text, clause))
         subsumed = {s for q, *_ in found for s in lex.questions[q].subsumes}
         claims: list[Claim] = []
-        for qid, start, end, number in found:
+        for qid, start, _end, number in found:
             if qid in subsumed:
                 continue
             rule = lex.questions[qid]
@@ -218,7 +229,7 @@ class Extractor:
                 if not headline:
                     continue
                 who = _Who((MEDIA,), None, 0.4)
-            stance = self._stance(text, start, end, who.verb)
+            stance = self._stance(text, start, who.verb, ws)
             for actor in who.actors:
                 claims.append(
                     Claim(
@@ -261,6 +272,7 @@ class Extractor:
         """Figures that name soldiers: "12,000 troops", "sent 1,500", "soldiers, about 3,000"."""
         lex = self.lex
         out: list[tuple[str, int, int, Number | None]] = []
+        army = lex.army_size_gate.maybe(clause.words)
         for qid, rule in lex.questions.items():
             if rule.value != "count":
                 continue
@@ -269,14 +281,14 @@ class Extractor:
                     continue
                 if rule.max_value is not None and (n.value_high or n.value) > rule.max_value:
                     continue
-                if lex.army_size_re.search(text[max(0, n.start - 30) : n.start]):
+                if army and lex.army_size_re.search(text[max(0, n.start - 30) : n.start]):
                     continue  # "a military force of 1.2 million troops": an army, not a dispatch
                 tail_ok = lex.count_noun_re.match(text, n.end) is not None and not (
                     _other_people(lex, text, n)
                 )
                 head = text[max(0, n.start - _HEAD) : n.start]
                 head_ok = bool(
-                    not re.search(r"\d", head)
+                    not _DIGIT.search(head)
                     and (
                         (rule.needs is not None and rule.needs.search(head))
                         or any(
@@ -291,25 +303,46 @@ class Extractor:
                     out.append((qid, n.start, n.end, n))
         return out
 
-    def _stance(self, text: str, start: int, end: int, verb: str) -> str:
+    def _stance(self, text: str, start: int, verb: str, ws: frozenset[str]) -> str:
         lex = self.lex
-        region = lex.alias_re.sub(lambda m: " " * len(m.group()), f"{verb} | {text}")
-        for stance, pattern in lex.stance_res:
+        # The verb may come from another clause: its words are in the sentence's words too.
+        possible = [
+            (stance, pattern)
+            for (stance, pattern), g in zip(lex.stance_res, lex.stance_gates, strict=True)
+            if g.maybe(ws)
+        ]
+        region = ""
+        if possible:
+            region = lex.alias_re.sub(_blank, f"{verb} | {text}")
+        for stance, pattern in possible:
             if stance != "confirms" and pattern.search(region):
                 return stance
         confirms = lex.stance_res[-1][1]
+        can_confirm = bool(possible) and possible[-1][0] == "confirms"
         # "would never forget": a confirming phrase, not a negated claim.
-        before = confirms.sub(lambda m: " " * len(m.group()), text[max(0, start - 40) : start])
+        before = text[max(0, start - 40) : start]
+        if can_confirm:
+            before = confirms.sub(_blank, before)
         if lex.negation_re.search(before):
             return "denies"
-        if confirms.search(region):
+        if can_confirm and confirms.search(region):
             return "confirms"
         return "asserts"
 
 
+def _blank(m: re.Match[str]) -> str:
+    return " " * len(m.group())
+
+
+def _needs(rule: QuestionRule, text: str, ws: frozenset[str]) -> bool:
+    """True when the clause names what the question needs (troops, arms) besides its cue."""
+    assert rule.needs is not None and rule.needs_gate is not None
+    return rule.needs_gate.maybe(ws) and rule.needs.search(text) is not None
+
+
 def _numbers(text: str, clause: _Clause) -> list[Number]:
     if clause.numbers is None:
-        clause.numbers = find_numbers(text)
+        clause.numbers = find_numbers(text) if may_hold_numbers(text, clause.words) else []
     return clause.numbers
 
 
@@ -318,13 +351,13 @@ def _other_people(lex: Lexicon, text: str, n: Number) -> bool:
     return lex.other_people_re.match(text, n.end) is not None
 
 
-def _clauses(sentence: str) -> list[_Clause]:
+def _clauses(sentence: str, ws: frozenset[str]) -> list[_Clause]:
     out: list[_Clause] = []
     start = 0
     for m in _CLAUSE.finditer(sentence):
-        out.append(_Clause(start, m.start()))
+        out.append(_Clause(start, m.start(), ws))
         start = m.start()
-    out.append(_Clause(start, len(sentence)))
+    out.append(_Clause(start, len(sentence), ws))
     return out
 
 

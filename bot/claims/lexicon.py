@@ -15,6 +15,7 @@ from bot.claims.pack import StoryPack
 from bot.errors import ConfigError
 
 _APOSTROPHE = "['’]"
+_PIECE = re.compile(r"\w+")
 T = TypeVar("T")
 
 
@@ -23,22 +24,30 @@ def norm(text: str) -> str:
     return " ".join(text.lower().replace("’", "'").split())
 
 
-def _units(phrase: str) -> list[str]:
-    """A phrase as regex pieces, one per character: spaces and apostrophes are flexible."""
+def _units(phrase: str, fold: bool = False) -> list[str]:
+    """A phrase as regex pieces, one per character: spaces and apostrophes are flexible; with
+    ``fold``, letters match either case ("[nN]": faster in Python's engine than IGNORECASE)."""
     wildcard = phrase.endswith("*")
     units = []
     for ch in " ".join(phrase.rstrip("*").split()):
-        units.append(r"\s+" if ch == " " else _APOSTROPHE if ch in "'’" else re.escape(ch))
+        if ch == " ":
+            units.append(r"\s+")
+        elif ch in "'’":
+            units.append(_APOSTROPHE)
+        elif fold and ch.lower() != ch.upper():
+            units.append(f"[{ch.lower()}{ch.upper()}]")
+        else:
+            units.append(re.escape(ch))
     return [*units, r"\w*"] if wildcard else units
 
 
-def _trie(phrases: Iterable[str]) -> str:
+def _trie(phrases: Iterable[str], fold: bool = False) -> str:
     """A regex trie: Python's engine tries every alternative of a flat alternation at every
     position, a trie fails on the first character. This is what keeps extraction fast."""
     root: dict[str, Any] = {}
     for p in phrases:
         node = root
-        for unit in _units(p):
+        for unit in _units(p, fold):
             node = node.setdefault(unit, {})
         node[""] = {}
     return _trie_rx(root)
@@ -62,8 +71,47 @@ def phrases_re(phrases: Iterable[str]) -> re.Pattern[str]:
     # Acronyms ("NIS", "US", "MP") keep their case, or "us" and "mp" would match.
     acronyms = {p for p in items if len(p) > 1 and p.upper() == p and any(c.isalpha() for c in p)}
     words = {p.lower() for p in items - acronyms}
-    parts = ([f"(?-i:{_trie(acronyms)})"] if acronyms else []) + ([_trie(words)] if words else [])
-    return re.compile(rf"(?<![\w-])(?:{'|'.join(parts)})(?![\w-])", re.IGNORECASE)
+    parts = ([f"(?-i:{_trie(acronyms)})"] if acronyms else []) + (
+        [_trie(words, fold=True)] if words else []
+    )
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(parts)})(?![\w-])")
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """Words a phrase regex cannot match without: a set lookup that rules most sentences out
+    before any regex runs. ``maybe`` is never False where the regex would match."""
+
+    firsts: frozenset[str]
+    prefixes: tuple[str, ...] = ()
+    always: bool = False
+
+    def maybe(self, sentence_words: frozenset[str]) -> bool:
+        """False when the regex cannot match a text whose `tokens.words` are given."""
+        if self.always or not self.firsts.isdisjoint(sentence_words):
+            return True
+        prefixes = self.prefixes
+        return bool(prefixes) and any(w.startswith(prefixes) for w in sentence_words)
+
+
+def gate(phrases: Iterable[str]) -> Gate:
+    """The `Gate` of a phrase list as `phrases_re` compiles it."""
+    firsts: set[str] = set()
+    prefixes: set[str] = set()
+    always = False
+    for phrase in phrases:
+        text = norm(phrase)
+        pieces = _PIECE.findall(text.rstrip("*"))
+        if not pieces or not _PIECE.match(text):
+            always = True  # starts with a sign ("$"): no word to look for
+        elif text.endswith("*") and len(pieces) == 1:
+            prefixes.add(pieces[0])
+        else:
+            # Every whole word of a phrase is a word of the text it matches: look for the
+            # longest (the rarest, roughly: "front" in "the front"), not a wildcard's stem.
+            whole = pieces[:-1] if text.endswith("*") else pieces
+            firsts.add(max(whole, key=len))
+    return Gate(frozenset(firsts), tuple(sorted(prefixes)), always)
 
 
 def lookup(table: Mapping[str, T], text: str) -> T | None:
@@ -83,6 +131,7 @@ class QuestionRule:
     numeric: bool
     value: str  # "count", "near" or "" (no number)
     needs: re.Pattern[str] | None
+    needs_gate: Gate | None
     max_value: float | None
     subsumes: tuple[str, ...]
 
@@ -117,6 +166,15 @@ class Lexicon:
     relay_re: re.Pattern[str]
     mention_re: re.Pattern[str]
     mention_kinds: dict[str, str]
+    # Gates of the regexes above (see `Gate`): checked on a sentence's words before the regex.
+    cue_gate: Gate
+    subject_gate: Gate
+    other_sides_gate: Gate
+    army_size_gate: Gate
+    hypothetical_gate: Gate
+    stance_gates: tuple[Gate, ...]  # in the order of stance_res
+    verb_gate: Gate
+    source_gate: Gate
     name_stopwords: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -142,6 +200,7 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
             numeric=q.numeric,
             value=spec.get("value", ""),
             needs=phrases_re(_list(terms, needs)) if needs else None,
+            needs_gate=gate(_list(terms, needs)) if needs else None,
             max_value=spec.get("max_value"),
             subsumes=tuple(spec.get("subsumes", ())),
         )
@@ -214,4 +273,12 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
         relays=relays,
         relay_re=phrases_re(relays),
         name_stopwords=frozenset(stopwords),
+        cue_gate=gate(cue_questions),
+        subject_gate=gate([*_list(ex, "subject"), *_list(ex, "subject_anaphors")]),
+        other_sides_gate=gate(_list(ex, "other_sides")),
+        army_size_gate=gate(_list(ex, "army_size")),
+        hypothetical_gate=gate(_list(ex, "hypothetical")),
+        stance_gates=tuple(gate(_list(stances, s)) for s in stance_order),
+        verb_gate=gate(_list(attribution, "verbs")),
+        source_gate=gate(_list(attribution, "sources")),
     )

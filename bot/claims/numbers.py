@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.claims.tokens import words
+
 # A small table instead of a library: word2number is unmaintained (last release 2017) and
 # number-parser parses whole sentences (slow, and it rewrites the text we need offsets in).
 # News writes numbers in words only for small or round figures, which this table covers.
@@ -27,14 +29,18 @@ _WORDS = rf"(?:a\s+dozen|(?:{_WORD})(?:(?:\s+and)?[\s-]+(?:{_WORD}))*)(?![\w-])"
 _DIGITS = r"\d{1,3}(?:(?:,|[ \u00a0\u202f])\d{3})+(?![\d,])(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE_SUFFIX = r"(?:\s*[kK](?![\w])|\s+(?:thousand|million|billion)(?![\w]))?"
 _NUM = rf"(?:(?:{_DIGITS}){_SCALE_SUFFIX}|{_WORDS})"
-_NUMBER_RE = re.compile(
-    rf"(?<![\w.,$€£-])(?:(?P<between>between|from)\s+)?(?P<lo>{_NUM})"
-    rf"(?:\s*(?:-|–|—|to|and)\s*(?P<hi>{_NUM}))?",
-    re.IGNORECASE,
+_NUMBER = (
+    r"(?<![\w.,$€£-])(?:(?P<between>between|from)\s+)?(?P<lo>{num})"
+    r"(?:\s*(?:-|–|—|to|and)\s*(?P<hi>{num}))?"
 )
-
-# A quick test before the full pattern: most clauses hold no figure at all.
-_ANY_NUMBER = re.compile(rf"\d|\b(?:{_WORD})\b|\ba\s+dozen\b", re.IGNORECASE)
+_NUMBER_RE = re.compile(_NUMBER.format(num=_NUM), re.IGNORECASE)
+# The same without number words, three times faster: for text that has none (most text).
+_FIGURES_RE = re.compile(_NUMBER.format(num=rf"(?:{_DIGITS}){_SCALE_SUFFIX}"), re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_FIGURE = re.compile(r"([\d, ]*\d(?:\.\d+)?)\s*(k|thousand|million|billion)?$")
+_ONE_OF = re.compile(r"\s+(?:of|another|side)\b")
+_NUMBER_WORDS = frozenset([*_UNITS, *_SCALES])
 
 _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -88,7 +94,7 @@ def parse_number(token: str) -> float | None:
     if not t:
         return None
     if t[0].isdigit():
-        m = re.match(r"([\d, ]*\d(?:\.\d+)?)\s*(k|thousand|million|billion)?$", t)
+        m = _FIGURE.match(t)
         if not m:
             return None
         digits = m.group(1).replace(",", "").replace(" ", "")
@@ -140,18 +146,25 @@ def _excluded(text: str, start: int, end: int, token: str) -> bool:
     if _AFTER_EXCLUDE.match(after):
         return True
     # A bare four-digit figure in the years' range is a year ("in 2024"), not a headcount.
-    if re.fullmatch(r"(?:19|20)\d\d", token):
+    if _YEAR.fullmatch(token):
         return True
     # "one of the", "one side": a pronoun, not a figure.
-    return token.lower() == "one" and bool(re.match(r"\s+(?:of|another|side)\b", after))
+    return token.lower() == "one" and bool(_ONE_OF.match(after))
+
+
+def may_hold_numbers(text: str, text_words: frozenset[str]) -> bool:
+    """False when ``text`` (whose `tokens.words` are, or are within, ``text_words``) cannot
+    hold a figure."""
+    return _DIGIT.search(text) is not None or not _NUMBER_WORDS.isdisjoint(text_words)
 
 
 def find_numbers(text: str) -> list[Number]:
     """All headcount-like figures in ``text``, left to right, with ranges and qualifiers."""
     found: list[Number] = []
-    if not _ANY_NUMBER.search(text):
+    spelled = not _NUMBER_WORDS.isdisjoint(words(text))
+    if not spelled and not _DIGIT.search(text):
         return found
-    for m in _NUMBER_RE.finditer(text):
+    for m in (_NUMBER_RE if spelled else _FIGURES_RE).finditer(text):
         lo_token, hi_token = m.group("lo"), m.group("hi")
         if hi_token is not None:
             joiner = text[m.end("lo") : m.start("hi")].strip().lower()

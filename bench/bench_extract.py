@@ -1,0 +1,143 @@
+"""Extraction throughput on a deterministic synthetic mix of ~300-word news items (CPU time).
+
+    .venv/bin/python bench/bench_extract.py [N_ITEMS] [SEED]
+
+`run()` builds its own items from varied sentence templates (claims with different actors,
+verbs and figures, background sentences, and the eval README's traps), so the number is
+reproducible without the eval sets; it measures `Extractor.extract` alone, not JSON or I/O.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+
+from bot.claims.extract import Extractor
+from bot.claims.pack import load_pack
+
+_SPEAKERS = [
+    "South Korea's National Intelligence Service",
+    "the NIS",
+    "Seoul's Joint Chiefs of Staff",
+    "Ukraine's military intelligence chief Kyrylo Budanov",
+    "President Volodymyr Zelenskyy",
+    "Kremlin spokesman Dmitry Peskov",
+    "Pentagon press secretary Pat Ryder",
+    "NATO Secretary General Mark Rutte",
+    "US State Department spokesman Matthew Miller",
+    "Ukraine's special operations forces",
+    "Ukrainian Defence Minister Rustem Umerov",
+    "analysts at the Institute for the Study of War",
+    "lawmaker Lee Seong-kweun, briefed by the NIS,",
+]
+_VERBS = ["said", "told reporters", "estimated", "reported", "claimed", "wrote on Telegram"]
+_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_PLACES = ["Kursk", "Sudzha", "Donetsk", "Kharkiv", "Bryansk", "Vladivostok", "Belgorod"]
+_QUALIFIERS = ["about", "some", "up to", "at least", "nearly", "around", "more than", "", ""]
+_WORDS = ["ten thousand", "two", "a dozen", "several hundred", "three thousand"]
+_CLAIMS = [
+    "{n} North Korean troops have been sent to Russia, {s} {v} on {d}.",
+    "{S} {v} that {n} North Korean soldiers were now in the {p} region.",
+    "{n} North Korean soldiers have been killed in fighting near {p}, {s} {v}.",
+    "{S} {v} {n} North Korean soldiers had been wounded since {d}.",
+    "North Korean units have entered combat alongside Russian marines near {p}, {s} {v}.",
+    "{S} {v} that North Korea had supplied artillery shells and missiles to Russia.",
+    "Ukrainian forces captured {n} wounded North Korean soldiers near {p}, {s} {v}.",
+    "{S} denied on {d} that any North Korean troops had been deployed to {p}.",
+    "{S} could not confirm reports that North Koreans were fighting near {p}.",
+    "{n} North Korean soldiers were killed or wounded near {p} last week, according to {s}.",
+    "He said the troops had not yet entered combat in {p}.",
+    "The agency added that {n} more North Korean troops could arrive in {p} by spring.",
+    "{S} {v} on {d} that Pyongyang was preparing to send {n} more soldiers.",
+    "Some of the North Korean troops have been moved to {p}, {s} {v}, citing satellite images.",
+]
+_BACKGROUND = [
+    "The weather in {p} has been cold and wet for most of the week.",
+    "The two countries signed a mutual defence treaty in Pyongyang in June.",
+    "Talks between the delegations lasted for several hours on {d} afternoon.",
+    "The village lies about {k} km from {p} and was shelled repeatedly on {d}.",
+    "Residents of {p} said power and water supplies had been cut for {k} days.",
+    "The summit was attended by leaders from more than {k} countries.",
+    "Markets in Seoul closed slightly lower on {d} after a volatile session.",
+    "The report was published on the ministry's website late on {d} evening.",
+    "Officials are expected to meet again next month to discuss the matter.",
+    "The {p} region has seen heavy fighting since Ukraine's incursion in August.",
+    "The statement did not mention the reports directly.",
+    "Correspondents were not allowed to visit {p} without an escort.",
+    "It was the third such meeting this year, and the first since the spring.",
+    "Kim Jong Un inspected a factory producing fertiliser, state media showed on {d}.",
+    "The exchange on {d} was mediated by the United Arab Emirates.",
+    "Prices of food and fuel in {p} have risen by {k}% since the start of the year.",
+    "Road and rail links to {p} were repaired over the weekend.",
+]
+_TRAPS = [
+    "North Korea has an army of about 1.2 million troops, one of the largest in the world.",
+    "The NIS said the North had shipped 170mm self-propelled guns and 240mm rocket launchers.",
+    "North Korea has sent more than {n} containers of munitions to Russia, Seoul said.",
+    "Russia and Ukraine swapped {k} prisoners of war each on {d}, officials said.",
+    "North Korea launched a ballistic missile that flew about {k} km in 2024, the JCS said.",
+    "About {n} people were evacuated from {p}, local authorities said.",
+]
+_TITLES = [
+    "NIS: North Korea sends {n} troops to Russia",
+    "North Korean soldiers reported killed near {p}",
+    "Kremlin dismisses reports of North Korean troops",
+    "Update on the war in Ukraine",
+    "Seoul markets close lower",
+]
+_OFF_TOPIC = [
+    "Stocks in Tokyo rose on {d} as exporters gained.",
+    "The city council approved a new budget of {k} million for road repairs.",
+    "Heavy rain is forecast for the weekend across the region.",
+]
+
+
+def _fill(rng: random.Random, template: str) -> str:
+    speaker = rng.choice(_SPEAKERS)
+    figure = rng.choice([f"{rng.randint(1, 40) * 500:,}", f"{rng.randint(2, 900)}", *_WORDS])
+    text = template.format(
+        n=f"{rng.choice(_QUALIFIERS)} {figure}".strip(),
+        s=speaker,
+        S=speaker[0].upper() + speaker[1:],
+        v=rng.choice(_VERBS),
+        d=rng.choice(_DAYS),
+        p=rng.choice(_PLACES),
+        k=rng.randint(2, 400),
+    ).replace(",,", ",")
+    return text[0].upper() + text[1:]
+
+
+def build_items(n_items: int, seed: int = 1) -> list[tuple[str, str]]:
+    """``n_items`` (title, text) pairs, each about 300 words: claims, background and traps."""
+    rng = random.Random(seed)
+    items = []
+    for i in range(n_items):
+        if i % 10 == 9:  # an unrelated item: the relevance check turns it away
+            text = " ".join(_fill(rng, rng.choice(_OFF_TOPIC)) for _ in range(25))
+            items.append(("Local news", text))
+            continue
+        sentences: list[str] = []
+        while sum(len(s.split()) for s in sentences) < 300:
+            r = rng.random()
+            pool = _CLAIMS if r < 0.3 else _TRAPS if r < 0.4 else _BACKGROUND
+            sentences.append(_fill(rng, rng.choice(pool)))
+        items.append((_fill(rng, rng.choice(_TITLES)), " ".join(sentences)))
+    return items
+
+
+def run(n_items: int = 2000, seed: int = 1) -> dict[str, float]:
+    """Extract claims from ``n_items`` synthetic items; CPU seconds and items per second."""
+    extractor = Extractor(load_pack("nk-troops"))
+    items = build_items(n_items, seed)
+    extractor.extract(*items[0])  # warm up lazily built regexes outside the measurement
+    start = time.process_time()
+    for title, text in items:
+        extractor.extract(title, text)
+    seconds = time.process_time() - start
+    return {"items": n_items, "seconds": seconds, "items_per_s": n_items / seconds}
+
+
+if __name__ == "__main__":
+    args = [int(a) for a in sys.argv[1:3]]
+    print(run(*args))
