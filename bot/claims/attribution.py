@@ -36,6 +36,11 @@ _PASSIVE = re.compile(
     re.IGNORECASE,
 )
 
+# A capitalised word right before the verb, at the head of its clause: "..., Lee said".
+_SURNAME = re.compile(
+    r"(?:^|[,;:“\"]\s*|\b(?:and|but|while|also)\s+)([A-Z][a-z]+(?:-[A-Z][a-z]+)?)"
+    r"(?:\s+(?:also|later|earlier|then|again|further))?\s+$"
+)
 _AND = re.compile(r"\band\b")
 _CLAUSE_SEP = re.compile(r"[,;]")
 _AFTER_QUOTE_OR_COMMA = re.compile(r"[,”\"]\s*(?:[\w'’.-]+\s+){0,7}$")
@@ -64,6 +69,7 @@ class Anchor:
     relay: bool = False
     relay_default: str | None = None
     carried: bool = False
+    surname: str | None = None  # "Patel said": resolved by the caller to a person named before
 
 
 def find_mentions(lex: Lexicon, text: str, start: int = 0, end: int | None = None) -> list[Mention]:
@@ -185,6 +191,13 @@ def find_anchors(lex: Lexicon, sentence: str, words: frozenset[str] | None = Non
                 group = [named[-1]]
             elif anaphor and _GAP.match(sentence[anaphor[-1].end : v]):
                 group = [anaphor[-1]]
+            elif surname := _SURNAME.search(sentence, w0, v):
+                head = sentence[max(0, surname.start(1) - 70) : surname.start(1)]
+                kind = TRAIL if _AFTER_QUOTE_OR_COMMA.search(head) else LEAD
+                anchors.append(
+                    Anchor(v, vm.end(), kind, (), None, carried=True, surname=surname.group(1))
+                )
+                continue
             elif _CONTINUATION.match(_CLAUSE_SEP.split(lead_text)[-1]):
                 after = _within(every, vm.end(), vm.end() + 60)
                 inverted = [m for m in after if m.actor and sentence[vm.end() : m.start].strip()

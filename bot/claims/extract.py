@@ -38,6 +38,7 @@ class _State:
     actors: tuple[str, ...] = ()
     speaker: str | None = None
     pending: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+    names: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)  # surname ->
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +165,11 @@ class Extractor:
                     who = _Who(source.actors, source.speaker, 0.7, verb)
                 else:
                     who = _Who((a.relay_default or MEDIA,), None, 0.5, verb)
+            elif a.surname is not None:
+                known = state.names.get(a.surname)
+                if known is None:
+                    continue  # someone not named before: not the last speaker
+                who = _Who(known[0], known[1], 0.7, verb)
             elif a.carried or not a.actors:
                 prev = out[-1][1] if out else None
                 if prev is not None and prev.actors:
@@ -175,6 +181,9 @@ class Extractor:
             else:
                 who = _Who(a.actors, a.speaker, 0.8, verb)
             out.append((a, who))
+            if who.speaker and who.actors:
+                for surname in _surnames(who.speaker):
+                    state.names[surname] = (who.actors, who.speaker)
             if who.actors and a.kind != SOURCE:
                 state.actors, state.speaker = who.actors, who.speaker
                 state.pending.clear()  # an earlier skipped sentence can no longer be the referent
@@ -211,6 +220,8 @@ class Extractor:
                     continue  # "Russian forces fighting": about someone else
                 if hypothetical and lex.hypothetical_re.search(before):
                     continue  # "if", "whether", "how many": asked, not claimed
+                if rule.value == "near" and lex.other_people_re.match(text, m.end()):
+                    continue  # "killed eight Russian soldiers": the victims are someone else
                 number = None
                 if rule.value == "near":
                     number = self._near(text, clause, m.start(), m.end(), rule.max_value)
@@ -298,6 +309,8 @@ class Extractor:
                         )
                     )
                 )
+                if lex.not_dispatched_re.search(text, n.end, n.end + 50):
+                    continue  # "18 soldiers deserted": counts something else
                 if tail_ok or head_ok:
                     clause.used.add(n.start)
                     out.append((qid, n.start, n.end, n))
@@ -328,6 +341,15 @@ class Extractor:
         if can_confirm and confirms.search(region):
             return "confirms"
         return "asserts"
+
+
+def _surnames(speaker: str) -> list[str]:
+    """How a person is named again: "Vedant Patel" -> Patel; "Lee Seong-kweun" -> Lee (a
+    hyphenated given name follows a Korean family name)."""
+    parts = speaker.split()
+    if len(parts) < 2:
+        return []
+    return [parts[0]] if "-" in parts[-1] else [parts[-1]]
 
 
 def _blank(m: re.Match[str]) -> str:

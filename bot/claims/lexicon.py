@@ -149,6 +149,7 @@ class Lexicon:
     other_people_re: re.Pattern[str]
     army_size_re: re.Pattern[str]
     hypothetical_re: re.Pattern[str]
+    not_dispatched_re: re.Pattern[str]
     count_noun_re: re.Pattern[str]
     stance_res: tuple[tuple[str, re.Pattern[str]], ...]
     negation_re: re.Pattern[str]
@@ -247,6 +248,7 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
         ),
         army_size_re=phrases_re(_list(ex, "army_size")),
         hypothetical_re=phrases_re(_list(ex, "hypothetical")),
+        not_dispatched_re=phrases_re(_list(ex, "not_dispatched")),
         count_noun_re=re.compile(
             r"[\s-]*(?:[\w'’-]+\s+){0,3}?"
             rf"(?:{phrases_re(_list(terms, 'count_nouns')).pattern})",

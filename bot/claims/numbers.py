@@ -61,9 +61,17 @@ _AFTER_EXCLUDE = re.compile(
     r"ruble|rouble|euro|village|settlement|km²|sq|square|acre|hectare|degree|calibre|caliber|"
     r"times\b|fold\b|o'clock|a\.m|p\.m|am\b|pm\b|vehicle|tank|drone|aircraft|jet|plane|ship|"
     r"train|truck|bus\b|brigade|battalion|division|regiment|corps\b|site|base|location|"
-    r"point|country|countries|nation|side|sides|region|percent))",
+    r"point|country|countries|nation|side|sides|region|percent|"
+    # "two thirds of them": a fraction, not a figure.
+    r"thirds?\b|quarters?\b|halves\b|fifths?\b|tenths?\b)|"
+    # "three military sites", "five training bases": places and things, one word between.
+    r"\s+[a-z-]+\s+(?:sites?|bases?|camps?|locations?|facilit|airfields?|ports?|villages?|"
+    r"regions?|areas?|towns?|districts?|ships?|trains?|flights?)\b)",
     re.IGNORECASE,
 )
+# "several hundred", "a few thousand", "hundreds of": no figure given.
+_VAGUE = re.compile(r"\b(?:several|a\s+few|few|many|some|dozens\s+of|hundreds\s+of)\s*$", re.I)
+_BARE_SCALE = frozenset(["hundred", "thousand", "million", "dozen"])
 _QUALIFIERS = (
     ("about", r"about|around|roughly|approximately|some|nearly|almost|close to|an estimated|"
               r"estimated|approx\.|circa|an approximate"),
@@ -176,6 +184,8 @@ def find_numbers(text: str) -> list[Number]:
         if _excluded(text, start, end, (hi_token or lo_token).strip()):
             continue
         if hi_token is None and _excluded(text, start, m.end("lo"), lo_token.strip()):
+            continue
+        if lo_token.lower() in _BARE_SCALE and _VAGUE.search(text, max(0, start - 16), start):
             continue
         lo = parse_number(lo_token)
         if lo is None:

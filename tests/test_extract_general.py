@@ -1,0 +1,144 @@
+"""Claim extraction on news language beyond the dev set: surnames, deflections, vague or
+partial figures, and sentences whose subject is not the speaker (invented sentences)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.claims.extract import Extractor
+from bot.claims.pack import load_pack
+from bot.models import Claim
+
+
+@pytest.fixture(scope="module")
+def ex() -> Extractor:
+    return Extractor(load_pack("nk-troops"))
+
+
+def keys(claims: list[Claim]) -> set[tuple[str, str, str, float | None]]:
+    return {(c.question, c.actor, c.stance, c.value) for c in claims}
+
+
+def run(ex: Extractor, text: str) -> set[tuple[str, str, str, float | None]]:
+    return keys(ex.extract("Update on North Korea and Russia", text))
+
+
+# -- a surname alone names the person introduced earlier -------------------------------------
+
+
+def test_surname_after_full_name(ex: Extractor) -> None:
+    got = run(ex, "Pentagon spokeswoman Sabrina Singh said 10,000 North Korean troops were in "
+                  "Kursk. Talks went on into the night. Some 2,000 North Korean soldiers were "
+                  "wounded, Singh said.")  # fmt: skip
+    assert ("casualties.wounded", "us.government", "asserts", 2000) in got
+
+
+def test_surname_picks_the_right_person(ex: Extractor) -> None:
+    got = run(ex, "Ukraine's military intelligence chief Kyrylo Budanov said 3,000 North Korean "
+                  "troops were sent. NATO Secretary General Mark Rutte said he was concerned. "
+                  "Budanov said about 500 North Korean soldiers had been killed.")  # fmt: skip
+    assert ("casualties.killed", "ua.intelligence", "asserts", 500) in got
+
+
+def test_unknown_surname_is_nobody(ex: Extractor) -> None:
+    assert run(
+        ex, "Officials met in Kyiv. Smith said 3,000 North Korean troops were fighting."
+    ) == (set())
+
+
+# -- deflections and doubts -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "actor", "stance"),
+    [
+        ("The Kremlin neither confirmed nor denied that North Korean soldiers were sent to Kursk.",
+         "troops.deployed", "ru.government", "deflects"),
+        ("Peskov referred questions about North Korean troops in Russia to the defence ministry.",
+         "troops.deployed", "ru.government", "deflects"),
+        ("Pyongyang's foreign ministry said any dispatch of troops to Russia would conform to "
+         "international law.", "troops.deployed", "kp.government", "deflects"),
+        ("The Pentagon said it did not believe North Korean troops had engaged in combat.",
+         "troops.combat", "us.government", "doubts"),
+        ("Kremlin spokesman Dmitry Peskov brushed off reports of North Korean troops in Russia.",
+         "troops.deployed", "ru.government", "denies"),
+    ],
+)  # fmt: skip
+def test_deflections(ex: Extractor, text: str, question: str, actor: str, stance: str) -> None:
+    got = run(ex, text)
+    assert (question, actor, stance, None) in got, got
+
+
+# -- figures that are not the figure ----------------------------------------------------------
+
+
+def test_fraction_is_no_figure(ex: Extractor) -> None:
+    got = run(ex, "Zelenskyy said roughly two thirds of the North Korean casualties were killed.")
+    assert all(v is None for *_, v in got), got
+
+
+def test_vague_hundreds_give_no_value(ex: Extractor) -> None:
+    got = run(ex, "A few hundred North Korean soldiers have been killed or wounded, a US "
+                  "official said.")  # fmt: skip
+    assert ("casualties.total", "us.government", "asserts", None) in got
+    assert all(v is None for *_, v in got), got
+
+
+def test_part_of_a_figure_is_not_a_count(ex: Extractor) -> None:
+    got = run(ex, "Some 11,000 North Korean soldiers, among them 300 officers, are in Russia, "
+                  "the JCS said.")  # fmt: skip
+    assert {v for q, *_, v in got if q == "troops.count"} == {11000}
+
+
+def test_deserters_are_not_a_count(ex: Extractor) -> None:
+    got = run(ex, "HUR said 25 North Korean soldiers defected near the border.")
+    assert not [c for c in got if c[0] == "troops.count"], got
+
+
+def test_victims_of_north_koreans_are_not_their_dead(ex: Extractor) -> None:
+    got = run(ex, "North Korean gunners shelled their own lines and killed six Russian "
+                  "paratroopers, the SSO said.")  # fmt: skip
+    assert not [c for c in got if c[0] == "casualties.killed"], got
+
+
+def test_rather_than_be_captured_is_no_prisoner(ex: Extractor) -> None:
+    got = run(ex, "Many North Korean soldiers blew themselves up rather than be taken prisoner, "
+                  "the NIS said.")  # fmt: skip
+    assert not [c for c in got if c[0] == "prisoners"], got
+
+
+def test_military_sites_are_no_count(ex: Extractor) -> None:
+    got = run(ex, "Kirby said North Korean troops had been sent to four military sites in the "
+                  "Far East.")  # fmt: skip
+    assert not [c for c in got if c[0] == "troops.count"], got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "With 1.2 million troops under arms, North Korea has one of the largest militaries, "
+        "analysts said.",
+        "The JCS said the North had sent 240mm multiple rocket launchers to Russia.",
+        "Ukraine's army said the strike hit a depot 25 km behind the front, where North Korean "
+        "troops were seen.",
+        "North Korea has shipped some 20,000 containers of shells to Russia since 2023, the "
+        "defence ministry in Seoul said.",
+        "Moscow and Kyiv traded 95 prisoners each, Zelenskyy said, days after North Korean "
+        "troops were reported in Kursk.",
+    ],
+)
+def test_traps(ex: Extractor, text: str) -> None:
+    for c in ex.extract("North Korean troops and Russia", text):
+        assert c.question not in ("troops.count", "prisoners") or c.value is None, c
+
+
+def test_unrelated_items_yield_nothing(ex: Extractor) -> None:
+    assert ex.extract("Seoul stocks close higher", "The KOSPI rose 1.2% on Monday.") == []
+    assert (
+        ex.extract(
+            "North Korea fires missile into the sea",
+            "North Korea fired a short-range missile into the sea on Friday, Japan's coast "
+            "guard said.",
+        )
+        == []
+    )
