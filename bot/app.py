@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from functools import partial
 from types import TracebackType
 from typing import Self
 from urllib.parse import urlsplit
@@ -20,6 +21,7 @@ from bot.claims.extract import Extractor
 from bot.claims.pack import StoryPack, load_pack
 from bot.config import Settings
 from bot.delivery import DeliveryWorker, Publisher
+from bot.digest import queue_digests
 from bot.ledger import Ledger
 from bot.models import PollReport, Source, utcnow
 from bot.pipeline import Pipeline
@@ -171,6 +173,16 @@ class App:
         sched.add_job(
             self.heartbeat, "interval", seconds=30, id="heartbeat", next_run_time=utcnow(), **common
         )
+        if poll:  # each digest is queued once per period (its outbox key), by any poller
+            digests = partial(queue_digests, self.ledger, self.pack, None)
+            sched.add_job(
+                digests,
+                "interval",
+                seconds=60,
+                id="digests",
+                kwargs=dict(interval_min=s.digest_interval_min),
+                **common,
+            )
         sched.start()
         self.scheduler = sched
         return sched

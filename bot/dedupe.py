@@ -17,9 +17,13 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 NUM_PERM = 128
 BANDS = 32
@@ -32,7 +36,15 @@ MIN_WORDS = 12
 SHINGLE = 3
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED)  # permutations computed once
+
+
+@cache
+def _template() -> MinHash:
+    """The permutations, computed once. datasketch is imported on first use: importing it
+    loads scipy (about a second), which a chat command that never prepares items can skip."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=SEED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +77,9 @@ def signature(title: str, text: str) -> Signature | None:
     if len(tokens) < MIN_WORDS:
         return None
     grams = shingles(tokens)
-    m = MinHash(
-        num_perm=NUM_PERM, seed=SEED, permutations=_TEMPLATE.permutations, scheme=_TEMPLATE.scheme
+    template = _template()
+    m = type(template)(
+        num_perm=NUM_PERM, seed=SEED, permutations=template.permutations, scheme=template.scheme
     )
     m.update_batch(sorted(grams))
     values = np.asarray(m.hashvalues, dtype="<u4")

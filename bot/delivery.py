@@ -79,7 +79,9 @@ class DeliveryWorker:
                     *(self._deliver_channel(group) for group in by_channel.values())
                 )
                 delivered += sum(results)
-                if len(rows) < self.batch:
+                # A channel's next row is leasable once the one before it is delivered (order
+                # per channel): lease again while rows go out, not one row per channel a round.
+                if len(rows) < self.batch and not sum(results):
                     return delivered
 
     async def _deliver_channel(self, rows: list[OutboxRow]) -> int:

@@ -64,8 +64,12 @@ async def _cluster(item: ItemRecord, services: Services) -> tuple[list[str], boo
     elif item.cluster_id != item.id:
         first = members[0] if members[0].id == item.cluster_id else others[0]
         lines.append(f"A copy of “{clip(first.title, 100)}” — {first.source_name} (seen first).")
-    names = sorted({m.source_name for m in others})
-    lines.append(f"Also carried by {len(names)}: {clip(', '.join(names), 300)}.")
+    names = sorted({m.source_name for m in others} - {item.source_name})
+    if names:
+        outlets = "outlet" if len(names) == 1 else "outlets"
+        lines.append(
+            f"Also carried by {len(names)} other {outlets}: {clip(', '.join(names), 300)}."
+        )
     return lines, posted is not None and posted.id != item.id
 
 

@@ -96,8 +96,12 @@ async def test_five_copies_in_five_sources_give_one_alert(
     await app.delivery.deliver_once()
     assert len(recorder.alerts) == 1
 
-    # !why on a copy says which item was posted instead.
-    reply = await dispatch(Request(command="why", args=copy(3).link or ""), app.services)
-    text = reply.text
-    assert "Duplicate" in text or "duplicate" in text
-    assert "Posted to test:c1" in text
+    # !why on a copy says which item was posted instead; on the first, where it was posted.
+    first = next(i for i in found if i.id == head)
+    later = next(i for i in found if i.id != head)
+    reply = await dispatch(Request(command="why", args=later.url or ""), app.services)
+    assert "a duplicate of" in reply.text and first.source_name in reply.text
+    assert "Posted to test:c1" in reply.text
+    reply = await dispatch(Request(command="why", args=first.url or ""), app.services)
+    assert "duplicate" not in reply.text and "Also carried by 4 other outlets" in reply.text
+    assert "Posted to test:c1" in reply.text

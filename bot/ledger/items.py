@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.dedupe import best_match
 from bot.ledger.base import LedgerBase, aware
+from bot.ledger.claims import _claims_query, to_claim_record
 from bot.ledger.schema import (
     claims,
     item_bands,
@@ -26,7 +27,16 @@ from bot.ledger.schema import (
     sources,
     subscriptions,
 )
-from bot.models import Alert, FetchResult, ItemRecord, PreparedItem, Source, StoredPoll, utcnow
+from bot.models import (
+    Alert,
+    ClaimRecord,
+    FetchResult,
+    ItemRecord,
+    PreparedItem,
+    Source,
+    StoredPoll,
+    utcnow,
+)
 
 #: Copies are looked for among items stored this recently (older bands are pruned).
 RECENT = dt.timedelta(days=7)
@@ -107,6 +117,14 @@ class ItemsMixin(LedgerBase):
         new = relevant = n_claims = n_alerts = 0
         outlet = {p.entry.key: p.outlet or source.name for p in prepared}
         async with self.write() as conn:
+            if self.is_postgres and any(p.minhash for p in prepared):
+                # Two sources carrying one wire story, stored at once by two workers, must not
+                # both become heads: storing a story's signed items is serialized (to commit),
+                # so the first stored (lowest id) heads its cluster.
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:k)"),
+                    {"k": _CLUSTER_LOCK ^ hash_story(source.story)},
+                )
             ids: dict[str, int] = {}
             if prepared:
                 rows = []
@@ -252,13 +270,6 @@ class ItemsMixin(LedgerBase):
     ) -> dict[int, int]:
         """Find each new item's cluster among other sources' recent items by LSH band keys;
         store its signature and bands; set items.cluster_id. Returns {item id: head id}."""
-        if self.is_postgres:
-            # Two sources carrying one wire story, stored at once by two workers, must not both
-            # become heads: clustering of one story is serialized (held to commit).
-            await conn.execute(
-                text("SELECT pg_advisory_xact_lock(:k)"),
-                {"k": _CLUSTER_LOCK ^ (hash_story(source.story))},
-            )
         keys = sorted({b for _, p in signed for b in p.bands})
         found: dict[int, set[int]] = {}
         head_of: dict[int, int] = {}
@@ -269,7 +280,11 @@ class ItemsMixin(LedgerBase):
                 .where(
                     item_bands.c.band_hash.in_(chunk),
                     item_bands.c.created_at >= now - RECENT,
-                    items.c.story == source.story,
+                    # "story || ''": an expression, so no index on items.story can drive
+                    # the join. Without it SQLite's planner walks every item of the story and
+                    # probes the bands for each: 150 ms per poll at 3,000 items, growing with
+                    # the ledger (bench/README.md); from the band keys it takes 1 ms.
+                    items.c.story.concat("") == source.story,
                     items.c.source_id != source.id,
                 )
             )
@@ -390,6 +405,39 @@ class ItemsMixin(LedgerBase):
         )
         async with self.read() as conn:
             return [to_item(r) for r in (await conn.execute(query)).all()]
+
+    async def period_items(
+        self, story: str, start: dt.datetime, end: dt.datetime, limit: int = 200
+    ) -> tuple[list[ItemRecord], list[ClaimRecord]]:
+        """The relevant items first seen in [start, end) (a syndicated story once, by its
+        first appearance) and their claims: what a digest of that period lists."""
+        query = (
+            self._items_query()
+            .where(
+                items.c.story == story,
+                items.c.relevant.is_(True),
+                items.c.baseline.is_(False),
+                items.c.fetched_at >= start,
+                items.c.fetched_at < end,
+                # a syndicated story is listed once, by its first appearance
+                (items.c.cluster_id.is_(None)) | (items.c.cluster_id == items.c.id),
+            )
+            .order_by(items.c.id)
+            .limit(limit)
+        )
+        async with self.read() as conn:
+            unique = [to_item(r) for r in (await conn.execute(query)).all()]
+            ids = [i.id for i in unique]
+            rows = (
+                (
+                    await conn.execute(
+                        _claims_query().where(claims.c.item_id.in_(ids)).order_by(claims.c.id)
+                    )
+                ).all()
+                if ids
+                else []
+            )
+        return unique, [to_claim_record(r) for r in rows]
 
     async def is_baseline(self, item_id: int) -> bool:
         async with self.read() as conn:

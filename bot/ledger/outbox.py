@@ -13,7 +13,7 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from bot.ledger.base import LedgerBase, aware
-from bot.ledger.schema import outbox
+from bot.ledger.schema import outbox, subscriptions
 from bot.models import Alert, OutboxRow, utcnow
 
 _older = aliased(outbox)
@@ -179,3 +179,37 @@ class OutboxMixin(LedgerBase):
         for r in rows:
             r["delivered_at"] = aware(r["delivered_at"])  # SQLite hands back naive times
         return rows
+
+    async def digest_subscriptions(self, story: str) -> list[dict[str, Any]]:
+        """Digest-mode subscriptions: id, platform, channel, and since when they have had
+        their digests (last_digest_at, else when they subscribed)."""
+        query = (
+            select(
+                subscriptions.c.id,
+                subscriptions.c.platform,
+                subscriptions.c.channel,
+                func.coalesce(subscriptions.c.last_digest_at, subscriptions.c.created_at).label(
+                    "since"
+                ),
+            )
+            .where(subscriptions.c.story == story, subscriptions.c.mode == "digest")
+            .order_by(subscriptions.c.id)
+        )
+        async with self.read() as conn:
+            rows = [dict(r._mapping) for r in (await conn.execute(query)).all()]
+        for r in rows:
+            r["since"] = aware(r["since"])
+        return rows
+
+    async def digest_sent(self, subscription_id: int, until: dt.datetime) -> None:
+        """Record that a subscription's digests cover everything before ``until``."""
+        async with self.write() as conn:
+            await conn.execute(
+                update(subscriptions)
+                .where(
+                    subscriptions.c.id == subscription_id,
+                    (subscriptions.c.last_digest_at.is_(None))
+                    | (subscriptions.c.last_digest_at < until),
+                )
+                .values(last_digest_at=until)
+            )
