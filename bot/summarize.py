@@ -20,28 +20,53 @@ def sentences(text: str) -> list[str]:
     return [_SPACE.sub(" ", text[a:b]) for a, b in split_sentences(text)]
 
 
+#: "About two sentences": a third only when the first two are short.
+MAX_SENTENCES = 3
+SHORT = 150
+
+
+def _containing(sents: list[str], quote: str) -> int | None:
+    """The index of the sentence that holds ``quote`` (compared without case, spacing and
+    punctuation), else None."""
+    q = _norm(quote)
+    if not q:
+        return None
+    for i, s in enumerate(sents):
+        if q in _norm(s):
+            return i
+    return None
+
+
 def summarize(title: str, text: str, claims: Iterable[Claim] = (), limit: int = LIMIT) -> str:
-    """Claim sentences first (in the order they appear), then the lead, up to ``limit``."""
-    sents = sentences(text)
-    quotes = [_SPACE.sub(" ", c.quote).strip() for c in claims if c.quote]
-    chosen: list[str] = []
-    for q in quotes:
-        if q and q not in chosen:
-            chosen.append(q)
-    for s in sents:
-        if s not in chosen:
-            chosen.append(s)
-    if _norm(chosen[0] if chosen else "") == _norm(title):
-        chosen = chosen[1:]
+    """The sentences holding the claims first (in the order they appear), then the lead;
+    about two sentences, up to ``limit`` characters. A sentence that only repeats the title
+    is skipped."""
+    sents = [s.strip() for s in sentences(text) if s.strip()]
+    picked: list[int] = []
+    loose: list[str] = []  # quotes found in no sentence (a quote the extractor trimmed)
+    for c in claims:
+        if not c.quote.strip():
+            continue
+        i = _containing(sents, c.quote)
+        if i is None:
+            quote = _SPACE.sub(" ", c.quote).strip()
+            if quote not in loose:
+                loose.append(quote)
+        elif i not in picked:
+            picked.append(i)
+    chosen = [sents[i] for i in sorted(picked)] + loose
+    chosen += [s for i, s in enumerate(sents) if i not in picked]
+    title_key = _norm(title)
+    chosen = [s for s in chosen if _norm(s) != title_key]
     out = ""
-    for s in chosen:
+    for n, s in enumerate(chosen):
         candidate = f"{out} {s}".strip()
         if len(candidate) > limit:
             if not out:
                 out = _cut(s, limit)
             break
         out = candidate
-        if len(out) > limit * 0.6:
+        if n + 1 >= MAX_SENTENCES or (n + 1 >= 2 and len(out) > SHORT):
             break
     return out
 
