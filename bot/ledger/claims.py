@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, union_all
+from sqlalchemy import BindParameter, Select, bindparam, func, select, union_all
 
 from bot.ledger.base import LedgerBase, aware
 from bot.ledger.schema import claims, items, sources
@@ -36,7 +36,7 @@ def _claims_query() -> Select[Any]:
 def _heads_query(n_pairs: int, per_pair: int) -> Select[Any]:
     """The newest ``per_pair`` claims of ``n_pairs`` pairs, with bound parameters ``story``,
     ``q0``/``a0`` ... One index range per branch; items and sources joined once, outside."""
-    story = bindparam("story")
+    story: BindParameter[str] = bindparam("story")
     branches = [
         select(claims)
         .where(
