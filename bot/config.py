@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(8, ge=1, le=100)
     digest_interval_min: int = Field(60, ge=1, le=7 * 24 * 60)
     admin_channel: str | None = None  # "platform:channel" for health warnings
+    webhook_url: SecretStr | None = None  # alerts POSTed as JSON (bot/platforms/webhook.py)
 
     # --- workers (PostgreSQL) ---
     worker_id: str | None = None
@@ -76,6 +77,7 @@ class Settings(BaseSettings):
         "slack_signing_secret",
         "worker_id",
         "admin_channel",
+        "webhook_url",
         mode="before",
     )
     @classmethod
@@ -118,6 +120,13 @@ class Settings(BaseSettings):
         if v and ":" not in v:
             raise ValueError("must look like platform:channel, e.g. slack:C0123456")
         return v or None
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not v.get_secret_value().startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return v
 
     @model_validator(mode="after")
     def _pairs(self) -> Settings:
