@@ -218,6 +218,11 @@ class DiscordPublisher:
             raise DeliveryError(f"network: {type(exc).__name__}") from exc
         return str(message.id)
 
+    async def close(self) -> None:
+        """Log out (only for a REST-only publisher from :func:`publisher`; a chat's client is
+        closed by its runner)."""
+        await self.bot.close()
+
 
 def _retry_after(exc: discord.HTTPException) -> float | None:
     value = exc.response.headers.get("Retry-After") if exc.response is not None else None
@@ -275,6 +280,19 @@ async def start(app: App, stop: asyncio.Event, **options: object) -> DiscordRunn
     app.add_publisher(DiscordPublisher(bot))
     task = asyncio.create_task(_run(bot, token, stop), name="discord")
     return DiscordRunner(bot, task)
+
+
+async def publisher(settings: Settings, **options: object) -> DiscordPublisher:
+    """A REST-only publisher for `claimwatch worker`: logs in over REST (no gateway, so it
+    takes none of the one-per-shard gateway sessions) and posts alerts; ``close()`` logs out."""
+    bot = ClaimwatchBot(settings, None, **options)
+    try:
+        await bot.login(_token(settings))
+    except discord.LoginFailure:
+        await bot.close()
+        raise ConfigError("Discord refused DISCORD_TOKEN") from None
+    log.info("Discord: REST publisher signed in as %s (no gateway)", bot.user)
+    return DiscordPublisher(bot)
 
 
 async def sync_commands(settings: Settings, guild_id: str | None = None) -> int:

@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.config import Settings
 from bot.errors import ConfigError, DeliveryError
 from bot.models import Alert, Reply, Request
 from bot.platforms.slack_render import (
@@ -244,6 +245,21 @@ class SlackPublisher:
             if metadata.get("event_type") == ALERT_EVENT and payload.get("key") == key:
                 return str(message.get("ts"))
         return None
+
+
+async def publisher(settings: Settings, *, api_url: str | None = None) -> SlackPublisher:
+    """A Web-API-only publisher for `claimwatch worker`: no Socket Mode connection and no HTTP
+    server, so Slack sends no events to this process."""
+    if settings.slack_bot_token is None:
+        raise ConfigError("SLACK_BOT_TOKEN is not set")
+    client = make_client(settings.slack_bot_token.get_secret_value(), api_url)
+    try:
+        who = await client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack: {error}") from None
+    log.info("Slack: REST publisher signed in as %s (no Socket Mode)", who.get("user"))
+    return SlackPublisher(client)
 
 
 # ---- lifecycle --------------------------------------------------------------------------
