@@ -1,7 +1,8 @@
-"""The `claimwatch` command: run | chat | poll | extract. Wires everything together.
+"""The `claimwatch` command: run | worker | workers | chat | poll | extract | discord-sync.
 
 This is the only place that reads settings at start-up, sets up logging and decides which
-parts run (chat platforms, polling, delivery).
+parts run (chat platforms, polling, delivery). Roles: `run` is all of them in one process;
+`worker` polls and delivers over REST without a chat connection; `run --no-worker` only chats.
 """
 
 from __future__ import annotations
@@ -13,9 +14,14 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from bot.config import Settings, load_settings
 from bot.errors import ClaimwatchError, ConfigError
+from bot.worker import WorkerLock
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 log = logging.getLogger("claimwatch")
 
@@ -30,11 +36,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Follow a contested news story and keep a ledger of who claimed what.",
     )
     sub = parser.add_subparsers(dest="cmd", metavar="COMMAND")
-    sub.add_parser(
+    p = sub.add_parser(
         "run",
         help="the bot: chat platforms (the terminal chat when none is configured), polling "
         "and delivery",
     )
+    p.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="chat only: answer commands, leave polling and delivery to `claimwatch worker`s",
+    )
+    sub.add_parser(
+        "worker",
+        help="poll and deliver alerts (over REST) without connecting to any chat; "
+        "several may share a PostgreSQL ledger",
+    )
+    sub.add_parser("workers", help="list the processes sharing this ledger, with their leases")
     sub.add_parser("chat", help="the terminal chat only (no scheduled polling)")
     p = sub.add_parser("poll", help="poll the due sources once and print a summary")
     p.add_argument("--all", action="store_true", help="every enabled source, due or not")
@@ -73,27 +90,103 @@ def _install_stop(stop: asyncio.Event) -> None:
             loop.add_signal_handler(sig, stop.set)
 
 
-async def cmd_run(settings: Settings) -> int:
+class _Closable(Protocol):
+    async def close(self) -> None: ...
+
+
+async def add_rest_publishers(app: App, *, chat: bool) -> list[_Closable]:
+    """Publishers that need no chat connection: the webhook, and for a worker (``chat`` is
+    False) Discord and Slack over REST only. The console is never one: only a running
+    terminal chat can print. Returns what to close at the end."""
+    s = app.settings
+    opened: list[_Closable] = []
+    if not chat and s.discord_token is not None:
+        from bot.platforms import discord
+
+        opened.append(pub := await discord.publisher(s))
+        app.add_publisher(pub)
+    if not chat and s.slack_bot_token is not None:
+        from bot.platforms import slack
+
+        app.add_publisher(await slack.publisher(s))
+    if s.webhook_url is not None:
+        from bot.platforms import webhook
+
+        opened.append(hook := webhook.publisher(s))
+        app.add_publisher(hook)
+        await app.ledger.ensure_subscription(
+            webhook.PLATFORM, webhook.CHANNEL, app.pack.id, "instant", "WEBHOOK_URL"
+        )
+    return opened
+
+
+async def cmd_run(settings: Settings, *, worker: bool = True) -> int:
     from bot.app import App
     from bot.platforms.console import ConsolePublisher, run_console
 
     stop = asyncio.Event()
     _install_stop(stop)
-    async with App(settings, role="run") as app:
-        platforms = settings.platforms
-        if not platforms:
-            app.add_publisher(ConsolePublisher(sys.stdout))
-            app.start_scheduler()
-            log.info("no chat platform configured: terminal chat")
-            await run_console(app.services, app.delivery.deliver_once, stop)
-            return 0
-        from bot.platforms import start_platforms
+    async with App(settings, role="run" if worker else "chat") as app:
+        opened = await add_rest_publishers(app, chat=True) if worker else []
+        try:
+            platforms = settings.platforms
+            if not platforms:
+                app.add_publisher(ConsolePublisher(sys.stdout))
+                await app.start_jobs(poll=worker, deliver=worker)
+                log.info("no chat platform configured: terminal chat")
+                await run_console(app.services, app.delivery.deliver_once, stop)
+                return 0
+            from bot.platforms import start_platforms
 
-        runners = await start_platforms(app, platforms, stop)
-        app.start_scheduler()
-        await stop.wait()
-        for runner in runners:
-            await runner.close()
+            runners = await start_platforms(app, platforms, stop)
+            await app.start_jobs(poll=worker, deliver=worker)
+            if not worker:
+                log.info("chat only (--no-worker): polling and delivery are left to workers")
+            await stop.wait()
+            for runner in runners:
+                await runner.close()
+        finally:
+            for closable in opened:
+                await closable.close()
+    return 0
+
+
+async def cmd_worker(settings: Settings) -> int:
+    from bot.app import App
+
+    stop = asyncio.Event()
+    _install_stop(stop)
+    async with App(settings, role="worker") as app:
+        opened = await add_rest_publishers(app, chat=False)
+        try:
+            if not app.publishers:
+                log.warning(
+                    "no publisher configured (DISCORD_TOKEN, SLACK_BOT_TOKEN or WEBHOOK_URL): "
+                    "this worker polls only; alerts wait for a process that can deliver them"
+                )
+            await app.start_jobs()
+            log.info(
+                "worker %s: polling and delivering to %s",
+                app.owner,
+                ", ".join(sorted(app.publishers)) or "nothing",
+            )
+            await stop.wait()
+        finally:
+            for closable in opened:
+                await closable.close()
+    return 0
+
+
+async def cmd_workers(settings: Settings) -> int:
+    from bot.ledger import Ledger
+    from bot.platforms.console import render_reply
+    from handlers.workers import workers_reply
+
+    ledger = await Ledger.open(settings.ledger_url)
+    try:
+        print(render_reply(workers_reply(await ledger.workers())))
+    finally:
+        await ledger.close()
     return 0
 
 
@@ -142,8 +235,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     setup_logging(settings, quiet_console=cmd in ("run", "chat") and not settings.platforms)
     try:
-        if cmd == "run":
-            return asyncio.run(cmd_run(settings))
+        if cmd == "run" and args.no_worker:
+            return asyncio.run(cmd_run(settings, worker=False))
+        if cmd in ("run", "worker"):
+            # One polling process per SQLite file; a no-op on PostgreSQL.
+            with WorkerLock(settings.ledger_url):
+                if cmd == "worker":
+                    return asyncio.run(cmd_worker(settings))
+                return asyncio.run(cmd_run(settings))
+        if cmd == "workers":
+            return asyncio.run(cmd_workers(settings))
         if cmd == "chat":
             return asyncio.run(cmd_chat(settings))
         if cmd == "poll":

@@ -2,11 +2,14 @@
 
 ``async with App(settings) as app`` opens the ledger (migrating it), the fetcher, the pipeline
 and the delivery worker, and adds the story pack's sources and archive on first start.
-Platforms and the scheduler are attached by the CLI, which decides what runs.
+Platforms and the scheduler are attached by the CLI, which decides what runs (the roles:
+``run`` chat + polling + delivery, ``worker`` polling + delivery, ``chat`` commands only).
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import logging
 import os
 import socket
@@ -22,7 +25,10 @@ from bot.claims.pack import StoryPack, load_pack
 from bot.config import Settings
 from bot.delivery import DeliveryWorker, Publisher
 from bot.digest import queue_digests
+from bot.errors import LedgerError
 from bot.ledger import Ledger
+from bot.ledger.notify import OutboxListener
+from bot.ledger.store import HEARTBEAT_S
 from bot.models import PollReport, Source, utcnow
 from bot.pipeline import Pipeline
 from bot.services import Services
@@ -47,6 +53,9 @@ class App:
         self._fetcher: Fetcher | None = None
         self._pipeline: Pipeline | None = None
         self._delivery: DeliveryWorker | None = None
+        self._listener: OutboxListener | None = None
+        self._kicked = False
+        self._delivering = False
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -84,6 +93,11 @@ class App:
     ) -> None:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+            if self._ledger is not None:  # a clean stop: leave !workers at once
+                with contextlib.suppress(LedgerError):
+                    await self._ledger.forget_worker(self.owner)
+        if self._listener is not None:
+            await self._listener.close()
         if self._fetcher is not None:
             await self._fetcher.close()
         if self._ledger is not None:
@@ -139,13 +153,57 @@ class App:
         return source, report.new_items
 
     def kick_delivery(self) -> None:
-        """Run the delivery job now rather than at its next interval."""
+        """Run the delivery job now rather than at its next interval (after a poll, or on a
+        PostgreSQL notification of new outbox rows). A kick during a round runs one more."""
+        self._kicked = True
+        if self._delivering:
+            return  # the running round goes once more
         if self.scheduler is not None and self.scheduler.running:
             job = self.scheduler.get_job("delivery")
             if job is not None:
                 job.modify(next_run_time=utcnow())
 
     # ---- scheduled jobs ----------------------------------------------------------------
+
+    async def start_jobs(self, *, poll: bool = True, deliver: bool = True) -> None:
+        """The scheduler, and on PostgreSQL a LISTEN for new outbox rows when delivering, so
+        a worker wakes at once instead of at its next delivery interval."""
+        self.start_scheduler(poll=poll, deliver=deliver)
+        if deliver and self.ledger.is_postgres:
+            self._listener = OutboxListener(self.settings.ledger_url, self.kick_delivery)
+            await self._listener.start()
+
+    async def _poll_round(self) -> None:
+        reports = await self.pipeline.poll_once()
+        if any(r.alerts for r in reports):
+            self.kick_delivery()
+
+    async def _delivery_round(self) -> None:
+        self._delivering = True
+        try:
+            while True:
+                self._kicked = False
+                await self.delivery.deliver_once()
+                if not self._kicked:  # nothing new was announced during the round
+                    break
+        finally:
+            self._delivering = False
+        await self._wake_for_outbox()
+
+    async def _wake_for_outbox(self) -> None:
+        """Bring the next delivery round forward to when a pending alert becomes takeable
+        (another worker's lease expires, a retry comes due): nothing notifies about those, and
+        the interval is only the slow fallback."""
+        job = self.scheduler.get_job("delivery") if self.scheduler is not None else None
+        if job is None:
+            return
+        try:
+            when = await self.ledger.next_outbox_change(sorted(self.publishers))
+        except LedgerError as exc:
+            log.warning("could not read the outbox: %s", exc)
+            return
+        if when is not None and (job.next_run_time is None or when < job.next_run_time):
+            job.modify(next_run_time=when + dt.timedelta(seconds=0.1))
 
     def start_scheduler(self, *, poll: bool = True, deliver: bool = True) -> AsyncIOScheduler:
         """APScheduler jobs: poll tick, delivery, heartbeat. Call inside the running loop."""
@@ -154,7 +212,7 @@ class App:
         common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
         if poll:
             sched.add_job(
-                self.pipeline.poll_once,
+                self._poll_round,
                 "interval",
                 seconds=s.poll_tick_s,
                 id="poll",
@@ -163,7 +221,7 @@ class App:
             )
         if deliver:
             sched.add_job(
-                self.delivery.deliver_once,
+                self._delivery_round,
                 "interval",
                 seconds=s.delivery_interval_s,
                 id="delivery",
@@ -171,7 +229,12 @@ class App:
                 **common,
             )
         sched.add_job(
-            self.heartbeat, "interval", seconds=30, id="heartbeat", next_run_time=utcnow(), **common
+            self.heartbeat,
+            "interval",
+            seconds=HEARTBEAT_S,
+            id="heartbeat",
+            next_run_time=utcnow(),
+            **common,
         )
         if poll:  # each digest is queued once per period (its outbox key), by any poller
             digests = partial(queue_digests, self.ledger, self.pack, None)
@@ -188,6 +251,9 @@ class App:
         return sched
 
     async def heartbeat(self) -> None:
-        await self.ledger.heartbeat(
-            self.owner, self.role, socket.gethostname(), os.getpid(), self.pipeline.rounds
-        )
+        try:
+            await self.ledger.heartbeat(
+                self.owner, self.role, socket.gethostname(), os.getpid(), self.pipeline.rounds
+            )
+        except LedgerError as exc:  # the database is away: polling will say so too
+            log.warning("heartbeat not recorded: %s", exc)

@@ -6,6 +6,7 @@ subscriptions, workers). Open it with :meth:`Ledger.open`, which applies migrati
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -15,9 +16,13 @@ from bot.ledger.claims import ClaimsMixin
 from bot.ledger.engine import create_engine, migrate
 from bot.ledger.items import ItemsMixin
 from bot.ledger.outbox import OutboxMixin
-from bot.ledger.schema import audit, items, meta, sources, subscriptions, workers
+from bot.ledger.schema import audit, items, meta, outbox, sources, subscriptions, workers
 from bot.ledger.sources import SourcesMixin
 from bot.models import Subscription, utcnow
+
+#: Seconds between two heartbeats of a running process; older than STALE_AFTER_S is stale.
+HEARTBEAT_S = 30
+STALE_AFTER_S = 3 * HEARTBEAT_S
 
 
 class Ledger(SourcesMixin, ItemsMixin, ClaimsMixin, OutboxMixin, LedgerBase):
@@ -183,16 +188,78 @@ class Ledger(SourcesMixin, ItemsMixin, ClaimsMixin, OutboxMixin, LedgerBase):
                     )
                 )
 
-    async def workers(self) -> list[dict[str, Any]]:
+    async def workers(self, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+        """Every process that heartbeats (run, worker, chat), oldest first, with the leases it
+        holds now (sources, outbox rows) and whether its heartbeat is stale."""
+        now = now or utcnow()
+        held = {}
         async with self.read() as conn:
             rows = (await conn.execute(select(workers).order_by(workers.c.started_at))).all()
+            for name, table in (("sources", sources), ("outbox", outbox)):
+                counts = await conn.execute(
+                    select(table.c.lease_owner, func.count())
+                    .where(table.c.lease_owner.is_not(None), table.c.lease_expires_at > now)
+                    .group_by(table.c.lease_owner)
+                )
+                held[name] = {owner: n for owner, n in counts.all()}
         out = []
         for r in rows:
             d = dict(r._mapping)
             d["heartbeat_at"] = aware(d["heartbeat_at"])
             d["started_at"] = aware(d["started_at"])
+            d["stale"] = now - d["heartbeat_at"] > dt.timedelta(seconds=STALE_AFTER_S)
+            d["leased_sources"] = held["sources"].get(d["id"], 0)
+            d["leased_outbox"] = held["outbox"].get(d["id"], 0)
             out.append(d)
         return out
+
+    async def next_outbox_change(
+        self, platforms: list[str], now: dt.datetime | None = None
+    ) -> dt.datetime | None:
+        """When an undelivered alert for ``platforms`` next becomes takeable without anything
+        new being inserted: the earliest future lease expiry (a worker that died) or retry time.
+        None when there is nothing to wait for."""
+        if not platforms:
+            return None
+        now = now or utcnow()
+        pending = (
+            outbox.c.delivered_at.is_(None),
+            outbox.c.dead.is_(False),
+            outbox.c.platform.in_(platforms),
+        )
+        async with self.read() as conn:
+            lease = await conn.scalar(
+                select(func.min(outbox.c.lease_expires_at)).where(
+                    *pending, outbox.c.lease_expires_at > now
+                )
+            )
+            retry = await conn.scalar(
+                select(func.min(outbox.c.next_attempt_at)).where(
+                    *pending, outbox.c.next_attempt_at > now
+                )
+            )
+        times = [aware(t) for t in (lease, retry) if t is not None]
+        return min(times) if times else None  # type: ignore[type-var]
+
+    async def ensure_subscription(
+        self, platform: str, channel: str, story: str, mode: str, who: str
+    ) -> bool:
+        """Subscribe a channel unless it is already (whatever its mode); safe when several
+        workers start together. True if it was added."""
+        now = utcnow()
+        async with self.write() as conn:
+            result = await conn.execute(
+                self.insert_ignore(subscriptions, "platform", "channel", "story").values(
+                    platform=platform,
+                    channel=channel,
+                    story=story,
+                    mode=mode,
+                    created_by=who,
+                    created_at=now,
+                    last_digest_at=now,
+                )
+            )
+        return bool(result.rowcount)
 
     async def forget_worker(self, worker_id: str) -> None:
         async with self.write() as conn:
