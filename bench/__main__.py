@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.extract import run_extract
-from bench.machine import describe
+from bench.machine import describe, load
 from bench.polling import PASSES, run_polling
 from bench.status import run_status
 
@@ -155,6 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: Findings from profiling the misses, kept with the figures (edit when the code changes).
+NOTES = (HERE / "NOTES.md").read_text(encoding="utf-8") if (HERE / "NOTES.md").exists() else ""
+
+
 def _has_reader() -> bool:
     return importlib.util.find_spec("reader") is not None
 
@@ -163,7 +167,9 @@ def write_results(machine: dict[str, str], text: str, elapsed: float, argv: list
     lines = ["# Benchmark results", "", "Written by `python -m bench` (see README.md).", ""]
     lines += [f"- **{k}**: {v}" for k, v in machine.items()]
     lines += [f"- **command**: `python -m bench {' '.join(argv)}`".rstrip()]
-    lines += [f"- **took**: {elapsed:.0f} s", "", text, ""]
+    lines += [f"- **load average at end**: {load()}", f"- **took**: {elapsed:.0f} s", "", text]
+    lines += ["", NOTES] if NOTES else []
+    lines += [""]
     (HERE / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
 
 

@@ -77,6 +77,71 @@ TITLES_REL = (
     "North Korean losses mount near Kursk",
     "Update: North Korea's role in Russia's war",
 )
+# Background sentences, built from parts, so two items rarely share long runs of words (the
+# syndication check compares word 3-shingles: template-only items would look like copies).
+SUBJECTS = (
+    "Officials",
+    "Local residents",
+    "The ministry",
+    "Aid groups",
+    "Lawmakers",
+    "Witnesses",
+    "The regional governor",
+    "Engineers",
+    "Prosecutors",
+    "Diplomats",
+    "Economists",
+    "Volunteers",
+    "Farmers",
+    "Border guards",
+    "Hospital staff",
+    "Teachers",
+)
+VERBS = (
+    "reported",
+    "described",
+    "criticised",
+    "welcomed",
+    "questioned",
+    "announced",
+    "investigated",
+    "documented",
+    "postponed",
+    "celebrated",
+    "disputed",
+    "reviewed",
+)
+OBJECTS = (
+    "new checkpoints",
+    "power cuts",
+    "a fuel shortage",
+    "the rebuilding plan",
+    "drone sightings",
+    "late wages",
+    "the evacuation orders",
+    "grain exports",
+    "a court ruling",
+    "rising prices",
+    "the school reopening",
+    "damaged bridges",
+    "a cyberattack",
+    "the census results",
+    "water rationing",
+    "the budget gap",
+)
+WHEN = (
+    "late on {day}",
+    "earlier this week",
+    "after a tense night",
+    "before dawn",
+    "for the {k}th time this year",
+    "near {city}",
+    "in {city} on {day}",
+    "despite the weather",
+    "at a briefing in {city}",
+    "during the weekend",
+)
+WIRE_SHARE = 0.05  # items that are a wire story another feed also carries (syndication)
 TITLES_OTHER = ("Markets update", "Weather: floods in {city}", "Football: {team} win", "City news")
 
 
@@ -102,17 +167,31 @@ def _fill(rng: random.Random, template: str) -> str:
     )
 
 
+def _background(rng: random.Random) -> str:
+    when = _fill(rng, rng.choice(WHEN))
+    return f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {when}."
+
+
+def _story(rng: random.Random) -> tuple[str, str]:
+    relevant = rng.random() < RELEVANT_SHARE
+    sentences, titles = (RELEVANT, TITLES_REL) if relevant else (OTHER, TITLES_OTHER)
+    parts = [_fill(rng, rng.choice(sentences)) for _ in range(rng.randrange(1, 4))]
+    parts += [_background(rng) for _ in range(rng.randrange(2, 5))]
+    rng.shuffle(parts[1:])  # keep the lede first
+    return _fill(rng, rng.choice(titles)), " ".join(parts)
+
+
 def item(feed: int, number: int) -> dict[str, str]:
     """Item ``number`` of feed ``feed``: the same on every run."""
     rng = random.Random(f"{feed}:{number}")
-    relevant = rng.random() < RELEVANT_SHARE
-    sentences, titles = (RELEVANT, TITLES_REL) if relevant else (OTHER, TITLES_OTHER)
-    text = " ".join(_fill(rng, rng.choice(sentences)) for _ in range(rng.randrange(2, 5)))
+    title, text = _story(rng)
+    if feed and rng.random() < WIRE_SHARE:  # the previous feed's item, as a wire copy
+        _, text = _story(random.Random(f"{feed - 1}:{number}"))
     when = START + dt.timedelta(hours=number * 3 + feed % 24, minutes=feed % 60)
     return {
         "guid": f"https://news{feed % 97}.example/{feed}/{number}",
         "link": f"https://news{feed % 97}.example/articles/{feed}-{number}.html",
-        "title": _fill(rng, rng.choice(titles)),
+        "title": title,
         "text": text,
         "when": when.isoformat(),
         "rfc822": format_datetime(when, usegmt=True),

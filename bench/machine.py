@@ -62,6 +62,14 @@ def _postgres(url: str | None) -> str:
     return "not installed"
 
 
+def load() -> str:
+    """1, 5 and 15 minute load averages: other work on the machine shows in wall times."""
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
 def describe(postgres_url: str | None = None) -> dict[str, str]:
     ram = _ram_gb()
     return {
@@ -72,5 +80,6 @@ def describe(postgres_url: str | None = None) -> dict[str, str]:
         "Python": sys.version.split()[0],
         "SQLite": sqlite3.sqlite_version,
         "PostgreSQL": _postgres(postgres_url),
+        "load average at start": load(),
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
