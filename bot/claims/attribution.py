@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from bot.claims.lexicon import Lexicon, norm
+from bot.claims.scan import Scan
 
 _WINDOW = 110  # how far before a verb a speaker's noun phrase may start, in characters
 # What may stand between a subject and its verb ("Russia has consistently denied").
@@ -72,17 +73,19 @@ class Anchor:
     surname: str | None = None  # "Patel said": resolved by the caller to a person named before
 
 
-def find_mentions(lex: Lexicon, text: str, start: int = 0, end: int | None = None) -> list[Mention]:
-    """Actor mentions in text[start:end], in text order (one scan; titles absorb their country)."""
+def find_mentions(lex: Lexicon, sc: Scan, start: int = 0, end: int | None = None) -> list[Mention]:
+    """Actor mentions in text[start:end] of a scanned text, in text order (titles absorb their
+    country)."""
+    text = sc.text
     end = len(text) if end is None else end
     found: list[Mention] = []
-    for m in lex.mention_re.finditer(text, start, end):
-        phrase = m.group()
+    for m_start, m_end in sc.find("mention", start, end):
+        phrase = text[m_start:m_end]
         key = norm(phrase)
         kind = lex.mention_kinds.get(key, "alias")
         if kind == "role":
             table = lex.roles.get(key, {})
-            s0, s1, ckey = m.start(), m.end(), None
+            s0, s1, ckey = m_start, m_end, None
             # The country qualifying a title: "Ukraine's military intelligence chief",
             # "South Korea's main spy agency", "the defence minister of South Korea".
             prev = found[-1] if found else None
@@ -100,7 +103,7 @@ def find_mentions(lex: Lexicon, text: str, start: int = 0, end: int | None = Non
         if kind == "country":
             ckey = lex.countries.get(key)
             actor = lex.country_actors.get(ckey) if ckey else None
-            if found and found[-1].kind == "role" and found[-1].end > m.start():
+            if found and found[-1].kind == "role" and found[-1].end > m_start:
                 continue  # already part of "the minister of South Korea"
         elif kind == "alias":
             actor = lex.aliases.get(key)
@@ -108,7 +111,7 @@ def find_mentions(lex: Lexicon, text: str, start: int = 0, end: int | None = Non
             actor = lex.relays.get(key) or lex.aliases.get(key)
         else:
             actor = None
-        found.append(Mention(m.start(), m.end(), actor, kind, phrase))
+        found.append(Mention(m_start, m_end, actor, kind, phrase))
     return found
 
 
@@ -164,13 +167,13 @@ def _subject(
     return group, mentions
 
 
-def find_anchors(lex: Lexicon, sentence: str, words: frozenset[str] | None = None) -> list[Anchor]:
-    """Attribution anchors of one sentence, in order (``words``: its `lexicon.words`)."""
+def find_anchors(lex: Lexicon, sc: Scan, words: frozenset[str] | None = None) -> list[Anchor]:
+    """Attribution anchors of one scanned sentence, in order (``words``: its `tokens.words`)."""
+    sentence = sc.text
     anchors: list[Anchor] = []
     every: list[Mention] | None = None
     verbs = words is None or lex.verb_gate.maybe(words)
-    for vm in lex.verb_re.finditer(sentence) if verbs else ():
-        v = vm.start()
+    for v, v_end in sc.find("verb") if verbs else ():
         if _PASSIVE.search(sentence, max(0, v - 12), v):
             continue
         w0 = max(0, v - _WINDOW)
@@ -181,7 +184,7 @@ def find_anchors(lex: Lexicon, sentence: str, words: frozenset[str] | None = Non
         prev = anchors[-1].end if anchors else 0
         w0 = max(w0, prev)
         if every is None:
-            every = find_mentions(lex, sentence)
+            every = find_mentions(lex, sc)
         group, mentions = _subject(sentence, every, w0, v)
         lead_text = sentence[w0:v]
         if not group:
@@ -195,32 +198,32 @@ def find_anchors(lex: Lexicon, sentence: str, words: frozenset[str] | None = Non
                 head = sentence[max(0, surname.start(1) - 70) : surname.start(1)]
                 kind = TRAIL if _AFTER_QUOTE_OR_COMMA.search(head) else LEAD
                 anchors.append(
-                    Anchor(v, vm.end(), kind, (), None, carried=True, surname=surname.group(1))
+                    Anchor(v, v_end, kind, (), None, carried=True, surname=surname.group(1))
                 )
                 continue
             elif _CONTINUATION.match(_CLAUSE_SEP.split(lead_text)[-1]):
-                after = _within(every, vm.end(), vm.end() + 60)
-                inverted = [m for m in after if m.actor and sentence[vm.end() : m.start].strip()
+                after = _within(every, v_end, v_end + 60)
+                inverted = [m for m in after if m.actor and sentence[v_end : m.start].strip()
                             in ("", "the", "by")]  # fmt: skip
                 if inverted:  # "..., said Peskov"
-                    anchors.append(_anchor(lex, sentence, v, vm.end(), TRAIL, inverted[:1], after))
+                    anchors.append(_anchor(lex, sentence, v, v_end, TRAIL, inverted[:1], after))
                     continue
-                anchors.append(Anchor(v, vm.end(), CONT, (), None, carried=True))
+                anchors.append(Anchor(v, v_end, CONT, (), None, carried=True))
                 continue
             else:
                 continue
         subject_start = min(m.start for m in group)
         head = sentence[max(0, subject_start - 70) : subject_start]
         kind = TRAIL if _AFTER_QUOTE_OR_COMMA.search(head) else LEAD
-        anchors.append(_anchor(lex, sentence, v, vm.end(), kind, group, mentions))
+        anchors.append(_anchor(lex, sentence, v, v_end, kind, group, mentions))
     sources = words is None or lex.source_gate.maybe(words)
-    for sm in lex.source_re.finditer(sentence) if sources else ():
+    for sm_start, sm_end in sc.find("source") if sources else ():
         if every is None:
-            every = find_mentions(lex, sentence)
-        after = _within(every, sm.end(), sm.end() + 70)
+            every = find_mentions(lex, sc)
+        after = _within(every, sm_end, sm_end + 70)
         named = [m for m in after if m.actor or m.kind == "anaphor"]
         if named:
-            anchors.append(_anchor(lex, sentence, sm.start(), sm.end(), SOURCE, named[:1], named))
+            anchors.append(_anchor(lex, sentence, sm_start, sm_end, SOURCE, named[:1], named))
     anchors.sort(key=lambda a: a.start)
     return anchors
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from bot.claims.pack import StoryPack
+from bot.claims.scan import PhraseIndex
 from bot.errors import ConfigError
 
 _APOSTROPHE = "['’]"
@@ -130,7 +131,7 @@ class QuestionRule:
     id: str
     numeric: bool
     value: str  # "count", "near" or "" (no number)
-    needs: re.Pattern[str] | None
+    needs: str | None  # the name of a term list in `Lexicon.index`
     needs_gate: Gate | None
     max_value: float | None
     subsumes: tuple[str, ...]
@@ -176,6 +177,9 @@ class Lexicon:
     stance_gates: tuple[Gate, ...]  # in the order of stance_res
     verb_gate: Gate
     source_gate: Gate
+    # Every phrase list above in one automaton: "cue", "subject", "anaphor_subject", "verb",
+    # "source", "alias", "mention", the stances by name and the term lists as "terms.NAME".
+    index: PhraseIndex
     name_stopwords: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -200,7 +204,7 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
             id=q.id,
             numeric=q.numeric,
             value=spec.get("value", ""),
-            needs=phrases_re(_list(terms, needs)) if needs else None,
+            needs=f"terms.{needs}" if needs else None,
             needs_gate=gate(_list(terms, needs)) if needs else None,
             max_value=spec.get("max_value"),
             subsumes=tuple(spec.get("subsumes", ())),
@@ -233,7 +237,19 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
     # Titles and places are not names ("Secretary-General Mark Rutte" -> "Mark Rutte").
     stopwords = {w for phrase in (*roles, *countries) for w in re.split(r"[\s-]+", phrase)}
     stopwords |= {"secretary", "general", "chief", "head", "deputy", "vice", "director"}
+    lists: dict[str, list[str]] = {
+        "cue": list(cue_questions),
+        "subject": _list(ex, "subject"),
+        "anaphor_subject": _list(ex, "subject_anaphors"),
+        "verb": _list(attribution, "verbs"),
+        "source": _list(attribution, "sources"),
+        "alias": list(aliases),
+        "mention": [*anaphors, *countries, *relays, *roles, *aliases],
+        **{s: _list(stances, s) for s in stance_order},
+        **{f"terms.{k}": _list(terms, k) for k in terms},
+    }
     return Lexicon(
+        index=PhraseIndex(lists, phrases_re),
         questions=questions,
         cue_re=phrases_re(cue_questions),
         cue_questions={k: tuple(v) for k, v in cue_questions.items()},

@@ -1,0 +1,311 @@
+"""One clause of a claim sentence: its question cues, the figure that goes with each cue, the
+stance, and the claims they make with the attribution that governs them.
+
+Pure and story-free: reads a compiled `Lexicon` and the sentence's `Scan` (every phrase found in
+one pass), so no phrase list is searched twice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.claims.attribution import CONT, LEAD, SOURCE, TRAIL, Anchor
+from bot.claims.lexicon import Lexicon, lookup
+from bot.claims.numbers import Number, find_numbers, may_hold_numbers
+from bot.claims.scan import Scan
+from bot.models import Claim
+
+MEDIA = "media"
+# Every branch starts with ";", "," or a space: the lookahead lets the engine skip other text.
+_CLAUSE = re.compile(
+    r"(?=[;,\s])(?:;|,\s+(?:and|but|while|whereas|although|though|adding|saying|noting|as well as|"
+    r"according)\b|\s+but\s+|\s+while\s+|,?\s+and\s+that\b)",
+    re.IGNORECASE,
+)
+_DIGIT = re.compile(r"\d")
+_NEAR_BEFORE, _NEAR_AFTER, _HEAD = 45, 30, 40
+_CACHE_MAX = 4096  # entries per memo table: phrases and verbs repeat, but not without end
+# A question found in a clause: its id, the cue's start and end in the clause, its figure.
+Found = tuple[str, int, int, "Number | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """Who a stretch of a sentence is attributed to, and the verb that says so."""
+
+    actors: tuple[str, ...]
+    speaker: str | None
+    confidence: float
+    verb: str = ""
+
+
+@dataclass
+class Clause:
+    start: int
+    end: int
+    words: frozenset[str]  # the whole sentence's words: a superset, for gates
+    numbers: list[Number] | None = None
+    used: set[int] = field(default_factory=set)
+
+
+def clauses(sentence: str, ws: frozenset[str]) -> list[Clause]:
+    out: list[Clause] = []
+    start = 0
+    for m in _CLAUSE.finditer(sentence):
+        out.append(Clause(start, m.start(), ws))
+        start = m.start()
+    out.append(Clause(start, len(sentence), ws))
+    return out
+
+
+class ClauseReader:
+    """The claims of one clause, with one pack's lexicon (memo tables live as long as it)."""
+
+    def __init__(self, lex: Lexicon) -> None:
+        self.lex = lex
+        self._cues: dict[str, tuple[str, ...]] = {}  # matched cue text -> questions
+        self._verbs: dict[str, Scan] = {}  # a verb as written, aliases blanked -> its scan
+
+    def claims(
+        self, sc: Scan, clause: Clause, anchors: list[tuple[Anchor, Who]], headline: bool
+    ) -> list[Claim]:
+        lex = self.lex
+        sentence = sc.text
+        cs = clause.start
+        text = sentence[cs : clause.end]
+        ws = clause.words
+        other_sides = lex.other_sides_gate.maybe(ws)
+        hypothetical = lex.hypothetical_gate.maybe(ws)
+        needs: dict[str, bool] = {}
+        found: list[Found] = []
+        for c0, c1 in sc.find("cue", cs, clause.end):
+            m_start, m_end = c0 - cs, c1 - cs
+            for qid in self._questions(sentence[c0:c1]):
+                rule = lex.questions[qid]
+                if rule.needs is not None:
+                    if qid not in needs:
+                        gate = rule.needs_gate
+                        assert gate is not None
+                        needs[qid] = gate.maybe(ws) and sc.has(rule.needs, cs, clause.end)
+                    if not needs[qid]:
+                        continue
+                n0, n1 = max(0, c0 - 80), c1 + 40
+                if not (sc.has("subject", n0, n1) or sc.has("anaphor_subject", n0, n1)):
+                    continue  # the cue is about someone else ("Russia and Ukraine swapped ...")
+                before = text[:m_start]
+                if other_sides and lex.other_sides_re.search(before[-40:]):
+                    continue  # "Russian forces fighting": about someone else
+                if hypothetical and lex.hypothetical_re.search(before):
+                    continue  # "if", "whether", "how many": asked, not claimed
+                if rule.value == "near" and lex.other_people_re.match(text, m_end):
+                    continue  # "killed eight Russian soldiers": the victims are someone else
+                number = None
+                if rule.value == "near":
+                    number = self._near(sc, text, clause, m_start, m_end, rule.max_value)
+                found.append((qid, m_start, m_end, number))
+        found.extend(self._counts(sc, text, clause))
+        subsumed = {s for q, *_ in found for s in lex.questions[q].subsumes}
+        claims: list[Claim] = []
+        for qid, start, _end, number in found:
+            if qid in subsumed:
+                continue
+            rule = lex.questions[qid]
+            if rule.value == "count" and number is None:
+                continue
+            who = govern(anchors, cs + start)
+            if who is None:
+                if not headline:
+                    continue
+                who = Who((MEDIA,), None, 0.4)
+            stance = self._stance(sc, clause, start, who.verb)
+            for actor in who.actors:
+                claims.append(
+                    Claim(
+                        question=qid,
+                        actor=actor,
+                        stance=stance,
+                        value=number.value if number else None,
+                        value_high=number.value_high if number else None,
+                        qualifier=number.qualifier if number else None,
+                        speaker=who.speaker,
+                        quote=sentence,
+                        confidence=round(who.confidence - (0.1 if headline else 0.0), 2),
+                    )
+                )
+        return claims
+
+    def _questions(self, cue: str) -> tuple[str, ...]:
+        """The questions a matched cue asks (memoised: `lookup` walks the wildcards)."""
+        qids = self._cues.get(cue)
+        if qids is None:
+            qids = lookup(self.lex.cue_questions, cue) or ()
+            if len(self._cues) < _CACHE_MAX:
+                self._cues[cue] = qids
+        return qids
+
+    def _near(
+        self, sc: Scan, text: str, clause: Clause, start: int, end: int, max_value: float | None
+    ) -> Number | None:
+        """The unused figure right before a cue ("400 ... killed"), else right after it."""
+        numbers = _numbers(text, clause)
+        cs = clause.start
+        best: Number | None = None
+        for n in numbers:
+            if n.start in clause.used or (max_value is not None and n.value > max_value):
+                continue
+            if n.end <= start and start - n.end <= _NEAR_BEFORE:
+                if sc.has("cue", cs + n.end, cs + start) or _other_people(self.lex, text, n):
+                    continue  # another cue owns it, or it counts someone else
+                best = n
+            elif best is None and n.start >= end and n.start - end <= _NEAR_AFTER:
+                if sc.has("cue", cs + end, cs + n.start) or _other_people(self.lex, text, n):
+                    continue
+                best = n
+                break
+        if best is not None:
+            clause.used.add(best.start)
+        return best
+
+    def _counts(self, sc: Scan, text: str, clause: Clause) -> list[Found]:
+        """Figures that name soldiers: "12,000 troops", "sent 1,500", "soldiers, about 3,000"."""
+        lex = self.lex
+        cs = clause.start
+        out: list[Found] = []
+        army = lex.army_size_gate.maybe(clause.words)
+        for qid, rule in lex.questions.items():
+            if rule.value != "count":
+                continue
+            for n in _numbers(text, clause):
+                if n.start in clause.used:
+                    continue
+                if rule.max_value is not None and (n.value_high or n.value) > rule.max_value:
+                    continue
+                if army and lex.army_size_re.search(text[max(0, n.start - 30) : n.start]):
+                    continue  # "a military force of 1.2 million troops": an army, not a dispatch
+                tail_ok = lex.count_noun_re.match(text, n.end) is not None and not (
+                    _other_people(lex, text, n)
+                )
+                h0, h1 = cs + max(0, n.start - _HEAD), cs + n.start
+                head_ok = bool(
+                    not _DIGIT.search(sc.text, h0, h1)
+                    and (
+                        (rule.needs is not None and sc.has(rule.needs, h0, h1))
+                        or any(
+                            s in self._questions(sc.text[a:b])
+                            for a, b in sc.find("cue", h0, h1)
+                            for s in rule.subsumes
+                        )
+                    )
+                )
+                if lex.not_dispatched_re.search(text, n.end, n.end + 50):
+                    continue  # "18 soldiers deserted": counts something else
+                if tail_ok or head_ok:
+                    clause.used.add(n.start)
+                    out.append((qid, n.start, n.end, n))
+        return out
+
+    def _stance(self, sc: Scan, clause: Clause, start: int, verb: str) -> str:
+        lex = self.lex
+        cs = clause.start
+        # The verb may come from another clause: its words are in the sentence's words too.
+        possible = [
+            stance
+            for (stance, _), g in zip(lex.stance_res, lex.stance_gates, strict=True)
+            if g.maybe(clause.words)
+        ]
+        # Stance words are read in "<verb> | <clause>" with actors' names blanked out.
+        region: tuple[Scan, Scan, int, int] | None = None
+        if possible:
+            aliases = sc.find("alias", cs, clause.end)
+            if aliases:
+                text = _squeezed(sc.text, cs, clause.end, aliases)
+                region = (self._verb(verb), lex.index.scan(text), 0, len(text))
+            else:
+                region = (self._verb(verb), sc, cs, clause.end)
+        for stance in possible:
+            if stance != "confirms" and region and _region_has(region, stance):
+                return stance
+        can_confirm = bool(possible) and possible[-1] == "confirms"
+        # "would never forget": a confirming phrase, not a negated claim.
+        b0 = cs + max(0, start - 40)
+        before = sc.text[b0 : cs + start]
+        if can_confirm:
+            confirmed = sc.find("confirms", b0, cs + start)
+            if confirmed:
+                before = _blanked(sc.text, b0, cs + start, confirmed)
+        if lex.negation_re.search(before):
+            return "denies"
+        if can_confirm and region and _region_has(region, "confirms"):
+            return "confirms"
+        return "asserts"
+
+    def _verb(self, verb: str) -> Scan:
+        scan = self._verbs.get(verb)
+        if scan is None:
+            index = self.lex.index
+            aliases = index.scan(verb).find("alias")
+            scan = index.scan(_blanked(verb, 0, len(verb), aliases) if aliases else verb)
+            if len(self._verbs) < _CACHE_MAX:
+                self._verbs[verb] = scan
+        return scan
+
+
+def _region_has(region: tuple[Scan, Scan, int, int], name: str) -> bool:
+    """A phrase of list ``name`` in "<verb> | <clause>" (no phrase spans the bar)."""
+    verb, clause, a, b = region
+    return verb.has(name) or clause.has(name, a, b)
+
+
+def _squeezed(text: str, a: int, b: int, spans: list[tuple[int, int]]) -> str:
+    """text[a:b] with the given spans and the whitespace around them turned into one space:
+    the phrases found in it are those found with the spans blanked (`\\s+` spans any run), and
+    the scan needs no offset map for runs of spaces."""
+    bounds = [a, *(x for span in spans for x in span), b]
+    pieces = [text[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2)]
+    inner = [p.strip() for p in pieces[1:-1]]
+    return " ".join(p for p in (pieces[0].rstrip(), *inner, pieces[-1].lstrip()) if p)
+
+
+def _blanked(text: str, a: int, b: int, spans: list[tuple[int, int]]) -> str:
+    """text[a:b] with the given spans turned into spaces."""
+    parts, pos = [], a
+    for s, e in spans:
+        parts.append(text[pos:s])
+        parts.append(" " * (e - s))
+        pos = e
+    parts.append(text[pos:b])
+    return "".join(parts)
+
+
+def _numbers(text: str, clause: Clause) -> list[Number]:
+    if clause.numbers is None:
+        clause.numbers = find_numbers(text) if may_hold_numbers(text, clause.words) else []
+    return clause.numbers
+
+
+def _other_people(lex: Lexicon, text: str, n: Number) -> bool:
+    """True when a figure counts someone else: "20 people", "8 Russian soldiers"."""
+    return lex.other_people_re.match(text, n.end) is not None
+
+
+def govern(anchors: list[tuple[Anchor, Who]], pos: int) -> Who | None:
+    """Which attribution covers the text at ``pos`` (see module docstring of attribution)."""
+    if not anchors:
+        return None
+    before = [(a, w) for a, w in anchors if a.end <= pos and a.kind in (LEAD, CONT)]
+    trail_between = before and any(
+        a.kind == TRAIL and before[-1][0].end <= a.start < pos for a, _ in anchors
+    )
+    if before and not trail_between:
+        return before[-1][1]
+    after = [(a, w) for a, w in anchors if a.start >= pos and a.kind == TRAIL]
+    if after:
+        return after[0][1]
+    prior = [(a, w) for a, w in anchors if a.end <= pos and a.kind == TRAIL]
+    if prior:
+        return prior[-1][1]
+    sources = [w for a, w in anchors if a.kind == SOURCE]
+    if sources:
+        return sources[0]
+    return before[-1][1] if before else None

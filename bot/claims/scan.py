@@ -1,0 +1,179 @@
+"""Find every phrase of every list in a text in one pass (an Aho-Corasick automaton, in C).
+
+Pure and story-free. `PhraseIndex.scan` reads a text once; the `Scan` then answers, per list and
+per span of the text, exactly what `lexicon.phrases_re(list).finditer(text[a:b])` would:
+word-bounded, case-folded (acronyms keep their case), flexible spaces and apostrophes, a
+trailing ``*`` matching any word ending, leftmost and then longest (acronyms first).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import ahocorasick
+
+Span = tuple[int, int]
+_WORD_RUN = re.compile(r"\w*")
+_OTHER = "\x01"  # stands for any character that is not a word's nor a phrase's
+# A phrase occurrence: start, not an acronym, minus its end (so tuples sort as the regex
+# prefers), the end of its text, the end of its wildcard's word, whether a boundary follows.
+_Hit = tuple[int, bool, int, int, int, bool]
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _astral(m: re.Match[str]) -> str:
+    return m.group() if _wordish(m.group()) else " "
+
+
+def _wordish(c: str) -> bool:
+    """What `(?<![\\w-])` and `(?![\\w-])` look for around a phrase."""
+    return c.isalnum() or c == "_" or c == "-"
+
+
+class PhraseIndex:
+    """Named phrase lists compiled into one automaton (once per story pack)."""
+
+    def __init__(
+        self,
+        lists: Mapping[str, Iterable[str]],
+        regex: Callable[[Iterable[str]], re.Pattern[str]],
+    ) -> None:
+        """``regex``: `lexicon.phrases_re`, for the rare span that starts inside a word."""
+        self._compile = regex
+        self.names = {name: no for no, name in enumerate(lists)}
+        self._phrases = [sorted({p.strip() for p in ps if p.strip()}) for ps in lists.values()]
+        self._regexes: dict[int, re.Pattern[str]] = {}
+        letters = {c for ps in self._phrases for p in ps for c in p if c.isalpha()}
+        fold: dict[int, str] = {ord(c.upper()): c.lower() for c in letters if len(c.upper()) == 1}
+        fold.update((ord(c), c.lower()) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        # Characters a phrase holds besides letters, digits and spaces ("'", ".", "$") are kept;
+        # whitespace becomes a space, and any other character outside words a placeholder.
+        marks = {c for ps in self._phrases for p in ps for c in p.rstrip("*")}
+        marks = {c for c in marks if not (_wordish(c) or c.isspace())} | {"'"}
+        table: dict[int, str] = {}
+        for i in range(0x10000):
+            c = chr(i)
+            if c.isspace():
+                table[i] = " "
+            elif c in "’":
+                table[i] = "'"
+            elif not _wordish(c) and c not in marks:
+                table[i] = _OTHER
+        table.update(fold)
+        self._table = table
+        self._stops = frozenset({" ", _OTHER, *marks})  # what may follow a phrase
+        auto: Any = ahocorasick.Automaton()
+        entries: dict[str, list[tuple[int, int, bool, bool, str]]] = {}
+        for no, phrases in enumerate(self._phrases):
+            for p in phrases:
+                acronym = len(p) > 1 and p.upper() == p and any(c.isalpha() for c in p)
+                wildcard = p.endswith("*")
+                body = " ".join(p.rstrip("*").split()).replace("’", "'")
+                key = (body if acronym else body.lower()).translate(table)
+                entry = (no, len(key), acronym, wildcard, body)
+                # What may come before a phrase: a space (or the start) or another non-word.
+                for before in sorted(self._stops):
+                    entries.setdefault(before + key, []).append(entry)
+        for key, found in entries.items():
+            auto.add_word(key, tuple(found))
+        auto.make_automaton()
+        self._auto = auto
+
+    def regex(self, name: str) -> re.Pattern[str]:
+        """The list as `phrases_re` compiles it (for spans that start inside a word)."""
+        no = self.names[name]
+        if no not in self._regexes:
+            self._regexes[no] = self._compile(self._phrases[no])
+        return self._regexes[no]
+
+    def scan(self, text: str) -> Scan:
+        """Every phrase occurrence in ``text`` (one pass)."""
+        folded = text.translate(self._table)
+        if not folded.isascii() and max(folded) > "\uffff":
+            folded = _ASTRAL.sub(_astral, folded)
+        index: list[int] | None = None
+        if "  " in folded:
+            # `\s+` in a phrase spans any run of spaces: match on one space, map offsets back.
+            index = [i for i, c in enumerate(folded) if c != " " or i == 0 or folded[i - 1] != " "]
+            folded = "".join(folded[i] for i in index)
+        n = len(text)
+        stops = self._stops
+        padded = f" {folded} "
+        by_list: dict[int, list[_Hit]] = {}
+        # `last` is the phrase's last character in `padded`: one past its end in `folded`.
+        for last, found in self._auto.iter(padded):
+            bounded = padded[last + 1] in stops
+            for no, length, acronym, wildcard, exact in found:
+                s, e = last - length, last
+                if index is not None:
+                    s, e = index[s], index[e - 1] + 1
+                if acronym and not _same(text[s:e], exact):
+                    continue
+                run, right = e, bounded
+                if wildcard:
+                    tail = _WORD_RUN.match(text, e)
+                    run = tail.end() if tail else e
+                    right = run == n or not _wordish(text[run])
+                hit = (s, not acronym, -run, e, run, right)
+                if no in by_list:
+                    by_list[no].append(hit)
+                else:
+                    by_list[no] = [hit]
+        for hits in by_list.values():
+            if len(hits) > 1:
+                hits.sort()  # leftmost first; at one start an acronym first, then the longest
+        return Scan(self, text, by_list)
+
+
+def _same(written: str, acronym: str) -> bool:
+    return " ".join(written.replace("’", "'").split()) == acronym
+
+
+class Scan:
+    """The phrase occurrences of one text; per list, regex-equivalent matches in any span."""
+
+    __slots__ = ("_by_list", "_index", "text")
+
+    def __init__(self, index: PhraseIndex, text: str, by_list: dict[int, list[_Hit]]) -> None:
+        self._index = index
+        self.text = text
+        self._by_list = by_list
+
+    def find(self, name: str, a: int = 0, b: int | None = None) -> list[Span]:
+        """What ``phrases_re(list).finditer(text[a:b])`` matches, as spans of ``text``."""
+        text = self.text
+        b = len(text) if b is None else b
+        out: list[Span] = []
+        pos = a
+        if a > 0 and _wordish(text[a - 1]):
+            # The span starts inside a word: a phrase may start right there.
+            m = self._index.regex(name).match(text[a:b])
+            if m:
+                out.append((a, a + m.end()))
+                pos = a + m.end()
+        for s, _, _, stem, run, right in self._by_list.get(self._index.names[name], ()):
+            if s < pos:
+                continue
+            if s >= b:
+                break
+            if run <= b:
+                if not right and run != b:
+                    continue
+                e = run
+            elif stem < run and stem <= b:
+                e = b  # a wildcard's `\w*` stops at the end of the span
+            else:
+                continue
+            out.append((s, e))
+            pos = e
+        return out
+
+    def search(self, name: str, a: int = 0, b: int | None = None) -> Span | None:
+        """The first match of ``phrases_re(list).search(text[a:b])``, as a span of ``text``."""
+        found = self.find(name, a, b)
+        return found[0] if found else None
+
+    def has(self, name: str, a: int = 0, b: int | None = None) -> bool:
+        return bool(self.find(name, a, b))
