@@ -1,5 +1,7 @@
 """Number grammar: figures, words, ranges, qualifiers, and what is not a headcount."""
 
+import re
+
 import pytest
 
 from bot.claims.numbers import find_numbers, parse_number
@@ -61,3 +63,23 @@ def test_parse_number() -> None:
     assert parse_number("1.2 million") == 1_200_000
     assert parse_number("a dozen") == 12
     assert parse_number("nothing") is None
+
+
+def test_suffix_prefilters_agree_with_the_regexes() -> None:
+    """`_BEFORE_ENDS` and `_QUALIFIER_ENDS` name every ending the regexes can match."""
+    import random
+
+    from bot.claims import numbers as N
+
+    words = [w for pattern in (N._BEFORE_EXCLUDE.pattern, *(p for _, p in N._QUALIFIERS))
+             for w in re.findall(r"[a-z]+", pattern)]  # fmt: skip
+    rng = random.Random(3)
+    pieces = [*words, "the", "said", "US$", "$", "Art.", "No.", "x-", "£", " ", "  ", ",", "’"]
+    for _ in range(20000):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 4)))
+        text = text.upper() if rng.random() < 0.2 else text
+        text += rng.choice(["", " ", "  "])
+        if N._BEFORE_EXCLUDE.search(text):
+            assert N._may_end(text, N._BEFORE_ENDS), text
+        if any(p.search(text) for _, p in N._QUALIFIER_RE):
+            assert N._may_end(text, N._QUALIFIER_ENDS), text

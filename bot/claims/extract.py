@@ -70,7 +70,8 @@ class Extractor:
             if (c.value is None and c.question.split(".")[0] not in asked)
             or (c.value is not None and (c.question, c.value) not in figures)
         ]
-        return _dedupe([replace(c, said_at=published) for c in (*heads, *body)])
+        claims = _dedupe([*heads, *body])
+        return claims if published is None else [replace(c, said_at=published) for c in claims]
 
     # -- one sentence -------------------------------------------------------------------------
 

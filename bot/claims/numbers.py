@@ -80,6 +80,18 @@ _QUALIFIERS = (
     ("more than", r"more than|over|upwards of|in excess of|above|exceed(?:s|ed|ing)?|"
                   r"surpass(?:es|ed)?|beyond"),
 )  # fmt: skip
+# The last words of what the two regexes above match (kept in step by tests/test_numbers.py).
+_BEFORE_ENDS = (
+    "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june",
+    "jul", "july", "aug", "august", "sep", "sept", "september", "oct", "october", "nov",
+    "november", "dec", "december", "article", "page", "chapter", "resolution", "number", "age",
+    "aged", "route", "highway", "flight", ".", "-", "$", "€", "£", "₩",
+)  # fmt: skip
+_QUALIFIER_ENDS = (
+    "about", "around", "roughly", "approximately", "some", "nearly", "almost", "to", "estimated",
+    "circa", "approximate", "as", "than", "under", "least", "of", "over", "above", "exceed",
+    "exceeds", "exceeded", "exceeding", "surpass", "surpasses", "surpassed", "beyond", ".",
+)  # fmt: skip
 _QUALIFIER_RE = [
     (name, re.compile(rf"\b(?:{words})\s*$", re.IGNORECASE)) for name, words in _QUALIFIERS
 ]
@@ -139,16 +151,26 @@ def _parse_words(text: str) -> float | None:
     return float(total + current) if seen else None
 
 
-def _qualifier(before: str) -> str | None:
-    tail = before[-30:]
+def _qualifier(tail: str) -> str | None:
+    """The qualifier ending ``tail`` (the 30 characters before a figure)."""
+    if not _may_end(tail, _QUALIFIER_ENDS):
+        return None
     for name, pattern in _QUALIFIER_RE:
         if pattern.search(tail):
             return name
     return None
 
 
+def _may_end(text: str, ends: tuple[str, ...]) -> bool:
+    """False when an ASCII ``text`` does not end (but for spaces) with one of ``ends``: the
+    regexes below need it, and an `endswith` is much cheaper than their search."""
+    tail = text.rstrip()
+    return not tail.isascii() or tail.lower().endswith(ends)
+
+
 def _excluded(text: str, start: int, end: int, token: str) -> bool:
-    if _BEFORE_EXCLUDE.search(text[max(0, start - 14) : start]):
+    before = text[max(0, start - 14) : start]
+    if _may_end(before, _BEFORE_ENDS) and _BEFORE_EXCLUDE.search(before):
         return True
     after = text[end : end + 16]
     if _AFTER_EXCLUDE.match(after):
@@ -195,5 +217,6 @@ def find_numbers(text: str) -> list[Number]:
             # "1,000-3" is not a range; keep the first figure only.
             hi = None
             end = m.end("lo")
-        found.append(Number(start, end, lo, hi, _qualifier(text[: m.start()])))
+        qualifier = _qualifier(text[max(0, m.start() - 30) : m.start()])
+        found.append(Number(start, end, lo, hi, qualifier))
     return found

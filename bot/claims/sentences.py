@@ -67,7 +67,10 @@ _ABBREVIATIONS = frozenset(
         "p.m",
     ]
 )
-_BOUNDARY = re.compile(r"""[.!?]+["'”’)]*(?=\s+["'“‘(]?[A-Z0-9])|\n\s*\n|\n(?=\s*["“]?[A-Z])""")
+# The leading lookahead lets the engine skip to the next stop or newline.
+_BOUNDARY = re.compile(
+    r"""(?=[.!?\n])(?:[.!?]+["'”’)]*(?=\s+["'“‘(]?[A-Z0-9])|\n\s*\n|\n(?=\s*["“]?[A-Z]))"""
+)
 _LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)\.?$")
 
 
