@@ -166,7 +166,8 @@ def _has_reader() -> bool:
 def write_results(machine: dict[str, str], text: str, elapsed: float, argv: list[str]) -> None:
     lines = ["# Benchmark results", "", "Written by `python -m bench` (see README.md).", ""]
     lines += [f"- **{k}**: {v}" for k, v in machine.items()]
-    lines += [f"- **command**: `python -m bench {' '.join(argv)}`".rstrip()]
+    command = " ".join(["python -m bench", *argv])
+    lines += [f"- **command**: `{command}`"]
     lines += [f"- **load average at end**: {load()}", f"- **took**: {elapsed:.0f} s", "", text]
     lines += ["", NOTES] if NOTES else []
     lines += [""]
