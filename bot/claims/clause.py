@@ -66,6 +66,7 @@ class ClauseReader:
         self.lex = lex
         self._cues: dict[str, tuple[str, ...]] = {}  # matched cue text -> questions
         self._verbs: dict[str, Scan] = {}  # a verb as written, aliases blanked -> its scan
+        self._possible: tuple[frozenset[str] | None, list[str]] = (None, [])
 
     def claims(
         self, sc: Scan, clause: Clause, anchors: list[tuple[Anchor, Who]], headline: bool
@@ -209,11 +210,10 @@ class ClauseReader:
         lex = self.lex
         cs = clause.start
         # The verb may come from another clause: its words are in the sentence's words too.
-        possible = [
-            stance
-            for (stance, _), g in zip(lex.stance_res, lex.stance_gates, strict=True)
-            if g.maybe(clause.words)
-        ]
+        if clause.words is not self._possible[0]:  # the same for every clause of a sentence
+            stances = zip(lex.stance_res, lex.stance_gates, strict=True)
+            self._possible = (clause.words, [s for (s, _), g in stances if g.maybe(clause.words)])
+        possible = self._possible[1]
         # Stance words are read in "<verb> | <clause>" with actors' names blanked out.
         region: tuple[Scan, Scan, int, int] | None = None
         if possible:

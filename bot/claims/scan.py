@@ -176,4 +176,14 @@ class Scan:
         return found[0] if found else None
 
     def has(self, name: str, a: int = 0, b: int | None = None) -> bool:
-        return bool(self.find(name, a, b))
+        """Whether ``phrases_re(list).search(text[a:b])`` matches (`find`, without the list)."""
+        text = self.text
+        b = len(text) if b is None else b
+        for s, _, _, stem, run, right in self._by_list.get(self._index.names[name], ()):
+            if s < a:
+                continue
+            if s >= b:
+                break
+            if (run <= b and (right or run == b)) or (run > b and stem < run and stem <= b):
+                return True
+        return a > 0 and _wordish(text[a - 1]) and bool(self._index.regex(name).match(text[a:b]))
