@@ -280,7 +280,8 @@ def _blanked(text: str, a: int, b: int, spans: list[tuple[int, int]]) -> str:
 
 def _numbers(text: str, clause: Clause) -> list[Number]:
     if clause.numbers is None:
-        clause.numbers = find_numbers(text) if may_hold_numbers(text, clause.words) else []
+        holds = may_hold_numbers(text, clause.words)
+        clause.numbers = find_numbers(text, clause.words) if holds else []
     return clause.numbers
 
 

@@ -79,11 +79,12 @@ class Extractor:
         lex = self.lex
         ws = words(sentence)
         # Set lookups first: most sentences hold no cue or no subject word and stop here.
-        cue_word = lex.cue_gate.maybe(ws)
-        figure = self._counting and _DIGIT.search(sentence) is not None
-        sc = None
-        if (cue_word or figure) and lex.subject_gate.maybe(ws):
-            sc = lex.index.scan(sentence)
+        sc = cue_word = figure = None
+        if lex.subject_gate.maybe(ws):
+            cue_word = lex.cue_gate.maybe(ws)
+            figure = self._counting and _DIGIT.search(sentence) is not None
+            if cue_word or figure:
+                sc = lex.index.scan(sentence)
         if (
             sc is None
             or not ((cue_word and sc.has("cue")) or figure)

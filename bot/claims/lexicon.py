@@ -42,7 +42,7 @@ def _units(phrase: str, fold: bool = False) -> list[str]:
     return [*units, r"\w*"] if wildcard else units
 
 
-def _trie(phrases: Iterable[str], fold: bool = False) -> str:
+def trie(phrases: Iterable[str], fold: bool = False) -> str:
     """A regex trie: Python's engine tries every alternative of a flat alternation at every
     position, a trie fails on the first character. This is what keeps extraction fast."""
     root: dict[str, Any] = {}
@@ -72,8 +72,8 @@ def phrases_re(phrases: Iterable[str]) -> re.Pattern[str]:
     # Acronyms ("NIS", "US", "MP") keep their case, or "us" and "mp" would match.
     acronyms = {p for p in items if len(p) > 1 and p.upper() == p and any(c.isalpha() for c in p)}
     words = {p.lower() for p in items - acronyms}
-    parts = ([f"(?-i:{_trie(acronyms)})"] if acronyms else []) + (
-        [_trie(words, fold=True)] if words else []
+    parts = ([f"(?-i:{trie(acronyms)})"] if acronyms else []) + (
+        [trie(words, fold=True)] if words else []
     )
     return re.compile(rf"(?<![\w-])(?:{'|'.join(parts)})(?![\w-])")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.claims.lexicon import trie
 from bot.claims.tokens import words
 
 # A small table instead of a library: word2number is unmaintained (last release 2017) and
@@ -23,7 +24,8 @@ _UNITS = {
 }  # fmt: skip
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 
-_WORD = "|".join(sorted([*_UNITS, *_SCALES], key=len, reverse=True))
+# A trie, not a flat alternation: the engine then fails on a word's first letter (twice as fast).
+_WORD = trie([*_UNITS, *_SCALES])
 _WORDS = rf"(?:a\s+dozen|(?:{_WORD})(?:(?:\s+and)?[\s-]+(?:{_WORD}))*)(?![\w-])"
 # Thousands grouped by comma or (thin/no-break) space: 12,000 / 12 000.
 _DIGITS = r"\d{1,3}(?:(?:,|[ \u00a0\u202f])\d{3})+(?![\d,])(?:\.\d+)?|\d+(?:\.\d+)?"
@@ -188,10 +190,13 @@ def may_hold_numbers(text: str, text_words: frozenset[str]) -> bool:
     return _DIGIT.search(text) is not None or not _NUMBER_WORDS.isdisjoint(text_words)
 
 
-def find_numbers(text: str) -> list[Number]:
-    """All headcount-like figures in ``text``, left to right, with ranges and qualifiers."""
+def find_numbers(text: str, within: frozenset[str] | None = None) -> list[Number]:
+    """All headcount-like figures in ``text``, left to right, with ranges and qualifiers
+    (``within``: words of a text that holds this one, to skip the tokenising when it can)."""
     found: list[Number] = []
-    spelled = not _NUMBER_WORDS.isdisjoint(words(text))
+    spelled = (within is None or not _NUMBER_WORDS.isdisjoint(within)) and not (
+        _NUMBER_WORDS.isdisjoint(words(text))
+    )
     if not spelled and not _DIGIT.search(text):
         return found
     for m in (_NUMBER_RE if spelled else _FIGURES_RE).finditer(text):
@@ -203,9 +208,8 @@ def find_numbers(text: str) -> list[Number]:
                 hi_token = None
         start = m.start("lo")
         end = m.end("hi") if hi_token is not None else m.end("lo")
+        # (This once ran again on the low figure alone when there is no high one: the same call.)
         if _excluded(text, start, end, (hi_token or lo_token).strip()):
-            continue
-        if hi_token is None and _excluded(text, start, m.end("lo"), lo_token.strip()):
             continue
         if lo_token.lower() in _BARE_SCALE and _VAGUE.search(text, max(0, start - 16), start):
             continue
