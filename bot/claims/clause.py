@@ -220,7 +220,7 @@ class ClauseReader:
             aliases = sc.find("alias", cs, clause.end)
             if aliases:
                 text = _squeezed(sc.text, cs, clause.end, aliases)
-                region = (self._verb(verb), lex.index.scan(text), 0, len(text))
+                region = (self._verb(verb), lex.stance_index.scan(text), 0, len(text))
             else:
                 region = (self._verb(verb), sc, cs, clause.end)
         for stance in possible:
@@ -243,9 +243,9 @@ class ClauseReader:
     def _verb(self, verb: str) -> Scan:
         scan = self._verbs.get(verb)
         if scan is None:
-            index = self.lex.index
-            aliases = index.scan(verb).find("alias")
-            scan = index.scan(_blanked(verb, 0, len(verb), aliases) if aliases else verb)
+            aliases = self.lex.index.scan(verb).find("alias")
+            blanked = _blanked(verb, 0, len(verb), aliases) if aliases else verb
+            scan = self.lex.stance_index.scan(blanked)
             if len(self._verbs) < _CACHE_MAX:
                 self._verbs[verb] = scan
         return scan

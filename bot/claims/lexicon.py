@@ -180,6 +180,7 @@ class Lexicon:
     # Every phrase list above in one automaton: "cue", "subject", "anaphor_subject", "verb",
     # "source", "alias", "mention", the stances by name and the term lists as "terms.NAME".
     index: PhraseIndex
+    stance_index: PhraseIndex  # the stances alone: for short texts read for nothing else
     name_stopwords: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -250,6 +251,7 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
     }
     return Lexicon(
         index=PhraseIndex(lists, phrases_re),
+        stance_index=PhraseIndex({s: lists[s] for s in stance_order}, phrases_re),
         questions=questions,
         cue_re=phrases_re(cue_questions),
         cue_questions={k: tuple(v) for k, v in cue_questions.items()},
