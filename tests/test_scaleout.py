@@ -36,6 +36,8 @@ STORY = "nk-troops"
 needs_postgres = pytest.mark.skipif(
     not postgres_base(), reason="TEST_DATABASE_URL is not set: PostgreSQL tests skipped"
 )
+# Subprocesses on a shared 2-core machine: generous deadlines, so load only makes them slower.
+pytestmark = pytest.mark.timeout(300)
 
 
 # ---- helpers -----------------------------------------------------------------------------
@@ -234,18 +236,19 @@ async def test_three_workers_three_rounds_each_source_once_each_alert_once(
     async with WebhookSink() as sink:
         # Leases long enough for a cold start on a busy 2-core machine: a source is fetched
         # twice only when its lease ran out mid-fetch (the next test shows that case).
-        env = environment(tmp_path, pg_url, WEBHOOK_URL=sink.url, LEASE_S="30")
+        env = environment(tmp_path, pg_url, WEBHOOK_URL=sink.url, LEASE_S="60")
         procs = [
             await start(tmp_path, {**env, "WORKER_ID": f"w{i}"}, "worker", name=f"w{i}")
             for i in range(3)
         ]
         queued = 0
         try:
+            await eventually(lambda: _all_heartbeat(pg_ledger, 3), 60, "three workers")
             for rnd in range(1, 4):
                 serve_round(feed_server, n, rnd)
                 since = await make_due(pg_ledger)
                 await eventually(
-                    lambda since=since: round_done(pg_ledger, since, n), 45, f"round {rnd}"
+                    lambda since=since: round_done(pg_ledger, since, n), 120, f"round {rnd}"
                 )
                 assert all(feed_server.hits[f"/f/{f}.xml"] == rnd for f in range(n)), (
                     rnd,
@@ -294,11 +297,11 @@ async def test_a_worker_killed_mid_round_loses_nothing_and_doubles_nothing(
             for i in range(3)
         }
         try:
-            await eventually(lambda: _all_heartbeat(pg_ledger, 3), 30, "three workers")
+            await eventually(lambda: _all_heartbeat(pg_ledger, 3), 60, "three workers")
             # Round 1 warms the workers up (first extraction, first dedupe) ...
             serve_round(feed_server, n, 1)
             since = await make_due(pg_ledger)
-            await eventually(lambda: round_done(pg_ledger, since, n), 60, "round 1")
+            await eventually(lambda: round_done(pg_ledger, since, n), 120, "round 1")
             # ... round 2 is slow enough to kill a worker in the middle of it.
             serve_round(feed_server, n, 2, delay_s=0.3)
             since = await make_due(pg_ledger)
@@ -308,7 +311,7 @@ async def test_a_worker_killed_mid_round_loses_nothing_and_doubles_nothing(
             # What it held when it died: its leases were never released.
             held_sources, held_outbox = await _leases_of(pg_ledger, victim)
             assert held_sources or held_outbox
-            await eventually(lambda: round_done(pg_ledger, since, n), 60, "round 2")
+            await eventually(lambda: round_done(pg_ledger, since, n), 120, "round 2")
         finally:
             await stop_all(list(procs.values()))
     # Its sources were finished by the others, after its leases expired.
