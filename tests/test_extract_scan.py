@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
 
-from bot.claims.lexicon import compile_lexicon, phrases_re
+from bot.claims.lexicon import Lexicon, compile_lexicon, phrases_re
 from bot.claims.pack import load_pack
 from bot.claims.scan import PhraseIndex
 
@@ -59,3 +60,59 @@ def test_scan_finds_what_the_regex_finds(name: str) -> None:
             want = [(m.start() + a, m.end() + a) for m in rx.finditer(text[a:b])]
             assert scan.find(name, a, b) == want, (name, text[a:b])
             assert scan.has(name, a, b) == bool(want)
+
+
+def _reference_stance(lex: Lexicon, text: str, start: int, verb: str, ws: frozenset[str]) -> str:
+    """The stance as the regexes read it (before the scanner): blank names, search each list."""
+
+    def blank(m: re.Match[str]) -> str:
+        return " " * len(m.group())
+
+    possible = [
+        (stance, pattern)
+        for (stance, pattern), g in zip(lex.stance_res, lex.stance_gates, strict=True)
+        if g.maybe(ws)
+    ]
+    region = lex.alias_re.sub(blank, f"{verb} | {text}") if possible else ""
+    for stance, pattern in possible:
+        if stance != "confirms" and pattern.search(region):
+            return stance
+    confirms = lex.stance_res[-1][1]
+    can_confirm = bool(possible) and possible[-1][0] == "confirms"
+    before = text[max(0, start - 40) : start]
+    if can_confirm:
+        before = confirms.sub(blank, before)
+    if lex.negation_re.search(before):
+        return "denies"
+    if can_confirm and confirms.search(region):
+        return "confirms"
+    return "asserts"
+
+
+def test_stance_reads_what_the_regexes_read() -> None:
+    from bot.claims.clause import clauses
+    from bot.claims.stance import StanceReader
+    from bot.claims.tokens import words
+
+    lex = compile_lexicon(load_pack("nk-troops"))
+    reader = StanceReader(lex)
+    texts = [
+        *_sentences(),
+        "Officials has not Budanov confirmed the troops were sent",
+        "The ministry has not NIS JCS confirmed it, and could not Zelenskyy confirm the losses",
+        "Seoul could not (NIS) confirm it; Kremlin denied it",
+        "Peskov, who dismissed the reports, said troops were sent and never forget",
+        "It cannot Peskov confirm, the Kremlin neither Kremlin confirmed nor denied",
+        "Troops were sent, but Seoul has not Budanov confirmed it; Kyiv, while NIS denied",
+    ]
+    rng = random.Random(7)
+    for text in texts:
+        ws = words(text)
+        scan = lex.index.scan(text)
+        for clause in clauses(text, ws):
+            part = text[clause.start : clause.end]
+            for verb in ("said", "denied", "could not confirm", "Kremlin said", ""):
+                start = rng.randint(0, len(part))
+                want = _reference_stance(lex, part, start, verb, ws)
+                got = reader.stance(scan, clause.start, clause.end, ws, start, verb)
+                assert got == want, (part, verb)

@@ -14,6 +14,7 @@ from bot.claims.attribution import CONT, LEAD, SOURCE, TRAIL, Anchor
 from bot.claims.lexicon import Lexicon, lookup
 from bot.claims.numbers import Number, find_numbers, may_hold_numbers
 from bot.claims.scan import Scan
+from bot.claims.stance import StanceReader
 from bot.models import Claim
 
 MEDIA = "media"
@@ -25,7 +26,7 @@ _CLAUSE = re.compile(
 )
 _DIGIT = re.compile(r"\d")
 _NEAR_BEFORE, _NEAR_AFTER, _HEAD = 45, 30, 40
-_CACHE_MAX = 4096  # entries per memo table: phrases and verbs repeat, but not without end
+_CACHE_MAX = 4096  # entries per memo table: cues repeat, but not without end
 # A question found in a clause: its id, the cue's start and end in the clause, its figure.
 Found = tuple[str, int, int, "Number | None"]
 
@@ -65,8 +66,7 @@ class ClauseReader:
     def __init__(self, lex: Lexicon) -> None:
         self.lex = lex
         self._cues: dict[str, tuple[str, ...]] = {}  # matched cue text -> questions
-        self._verbs: dict[str, Scan] = {}  # a verb as written, aliases blanked -> its scan
-        self._possible: tuple[frozenset[str] | None, list[str]] = (None, [])
+        self._stances = StanceReader(lex)
 
     def claims(
         self, sc: Scan, clause: Clause, anchors: list[tuple[Anchor, Who]], headline: bool
@@ -119,7 +119,9 @@ class ClauseReader:
                 if not headline:
                     continue
                 who = Who((MEDIA,), None, 0.4)
-            stance = self._stance(sc, clause, start, who.verb)
+            stance = self._stances.stance(
+                sc, clause.start, clause.end, clause.words, start, who.verb
+            )
             for actor in who.actors:
                 claims.append(
                     Claim(
@@ -205,77 +207,6 @@ class ClauseReader:
                     clause.used.add(n.start)
                     out.append((qid, n.start, n.end, n))
         return out
-
-    def _stance(self, sc: Scan, clause: Clause, start: int, verb: str) -> str:
-        lex = self.lex
-        cs = clause.start
-        # The verb may come from another clause: its words are in the sentence's words too.
-        if clause.words is not self._possible[0]:  # the same for every clause of a sentence
-            stances = zip(lex.stance_res, lex.stance_gates, strict=True)
-            self._possible = (clause.words, [s for (s, _), g in stances if g.maybe(clause.words)])
-        possible = self._possible[1]
-        # Stance words are read in "<verb> | <clause>" with actors' names blanked out.
-        region: tuple[Scan, Scan, int, int] | None = None
-        if possible:
-            aliases = sc.find("alias", cs, clause.end)
-            if aliases:
-                text = _squeezed(sc.text, cs, clause.end, aliases)
-                region = (self._verb(verb), lex.stance_index.scan(text), 0, len(text))
-            else:
-                region = (self._verb(verb), sc, cs, clause.end)
-        for stance in possible:
-            if stance != "confirms" and region and _region_has(region, stance):
-                return stance
-        can_confirm = bool(possible) and possible[-1] == "confirms"
-        # "would never forget": a confirming phrase, not a negated claim.
-        b0 = cs + max(0, start - 40)
-        before = sc.text[b0 : cs + start]
-        if can_confirm:
-            confirmed = sc.find("confirms", b0, cs + start)
-            if confirmed:
-                before = _blanked(sc.text, b0, cs + start, confirmed)
-        if lex.negation_re.search(before):
-            return "denies"
-        if can_confirm and region and _region_has(region, "confirms"):
-            return "confirms"
-        return "asserts"
-
-    def _verb(self, verb: str) -> Scan:
-        scan = self._verbs.get(verb)
-        if scan is None:
-            aliases = self.lex.index.scan(verb).find("alias")
-            blanked = _blanked(verb, 0, len(verb), aliases) if aliases else verb
-            scan = self.lex.stance_index.scan(blanked)
-            if len(self._verbs) < _CACHE_MAX:
-                self._verbs[verb] = scan
-        return scan
-
-
-def _region_has(region: tuple[Scan, Scan, int, int], name: str) -> bool:
-    """A phrase of list ``name`` in "<verb> | <clause>" (no phrase spans the bar)."""
-    verb, clause, a, b = region
-    return verb.has(name) or clause.has(name, a, b)
-
-
-def _squeezed(text: str, a: int, b: int, spans: list[tuple[int, int]]) -> str:
-    """text[a:b] with the given spans and the whitespace around them turned into one space:
-    the phrases found in it are those found with the spans blanked (`\\s+` spans any run), and
-    the scan needs no offset map for runs of spaces."""
-    bounds = [a, *(x for span in spans for x in span), b]
-    pieces = [text[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2)]
-    inner = [p.strip() for p in pieces[1:-1]]
-    return " ".join(p for p in (pieces[0].rstrip(), *inner, pieces[-1].lstrip()) if p)
-
-
-def _blanked(text: str, a: int, b: int, spans: list[tuple[int, int]]) -> str:
-    """text[a:b] with the given spans turned into spaces."""
-    parts, pos = [], a
-    for s, e in spans:
-        parts.append(text[pos:s])
-        parts.append(" " * (e - s))
-        pos = e
-    parts.append(text[pos:b])
-    return "".join(parts)
 
 
 def _numbers(text: str, clause: Clause) -> list[Number]:

@@ -81,6 +81,10 @@ class PhraseIndex:
         auto.make_automaton()
         self._auto = auto
 
+    def phrases(self, name: str) -> list[str]:
+        """The phrases of a list, stripped and deduplicated."""
+        return list(self._phrases[self.names[name]])
+
     def regex(self, name: str) -> re.Pattern[str]:
         """The list as `phrases_re` compiles it (for spans that start inside a word)."""
         no = self.names[name]
@@ -175,8 +179,11 @@ class Scan:
         found = self.find(name, a, b)
         return found[0] if found else None
 
-    def has(self, name: str, a: int = 0, b: int | None = None) -> bool:
-        """Whether ``phrases_re(list).search(text[a:b])`` matches (`find`, without the list)."""
+    def has(
+        self, name: str, a: int = 0, b: int | None = None, avoid: list[Span] | None = None
+    ) -> bool:
+        """Whether ``phrases_re(list).search(text[a:b])`` matches (`find`, without the list);
+        with ``avoid``, whether a phrase not overlapping those spans is there."""
         text = self.text
         b = len(text) if b is None else b
         for s, _, _, stem, run, right in self._by_list.get(self._index.names[name], ()):
@@ -184,6 +191,13 @@ class Scan:
                 continue
             if s >= b:
                 break
-            if (run <= b and (right or run == b)) or (run > b and stem < run and stem <= b):
+            valid = (run <= b and (right or run == b)) or (run > b and stem < run and stem <= b)
+            if valid and (not avoid or all(min(run, b) <= s0 or s >= e0 for s0, e0 in avoid)):
                 return True
-        return a > 0 and _wordish(text[a - 1]) and bool(self._index.regex(name).match(text[a:b]))
+        if a == 0 or not _wordish(text[a - 1]):
+            return False
+        m = self._index.regex(name).match(text[a:b])
+        # With ``avoid``, a phrase starting right at ``a`` must miss the spans (callers start
+        # spans at a clause's separator, where no phrase starts).
+        assert not (m and avoid), "a span starting inside a word, with spans to avoid"
+        return m is not None
