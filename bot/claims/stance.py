@@ -27,10 +27,14 @@ class StanceReader:
         phrases = {name: lex.stance_index.phrases(name) for name in stances}
         # Where two words of a stance phrase meet across spaces: blanking a name between them
         # ("has not <name> confirmed") is the only way blanking makes a phrase appear.
-        self._joins = {
-            name: {(a.lower(), b.lower()) for p in ps for a, b in _pairs(p)}
-            for name, ps in phrases.items()
-        }
+        # Per list: the word before such a space -> the words after it.
+        self._joins: dict[str, dict[str, set[str]]] = {}
+        for name, ps in phrases.items():
+            joins = self._joins[name] = {}
+            for p in ps:
+                for a, b in _pairs(p):
+                    joins.setdefault(a.lower(), set()).add(b.lower())
+        self._join_lengths = sorted({len(a) for j in self._joins.values() for a in j})
         # Phrases and names that start and end with a letter or digit cannot touch each other,
         # and no phrase holds the bar: then the shortcut in `_region` is exact.
         self._simple = all(
@@ -99,8 +103,14 @@ class StanceReader:
                 continue  # at the clause's edge: a phrase would have to hold the bar
             a = left[-1].lower().replace("’", "'")
             b = right[0].lower().replace("’", "'")
-            if any(a.endswith(x) and b.startswith(y) for j in joins for x, y in j):
-                return True
+            # A phrase's word ends the word before the name; the next one starts the one after.
+            for n in self._join_lengths:
+                if n > len(a):
+                    break
+                for j in joins:
+                    after = j.get(a[-n:])
+                    if after and any(b.startswith(y) for y in after):
+                        return True
         return False
 
     def _verb(self, verb: str) -> Scan:
