@@ -29,6 +29,8 @@ _NAME = re.compile(r"\b[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?(?:\s+[A-Z][a-z]+(?:-[A-Za
 _BEFORE_ROLE = re.compile(r"(?:['’]s)?\s+(?:[\w-]+\s+){0,2}$")
 _AFTER_ROLE_COUNTRY = re.compile(r"\s+(?:of|in)\s+(?:the\s+)?")
 _IN_TITLE = re.compile(r"\b(?:for|of the|on)\s+$")
+_TITLE_ENDS = ("for", "of the", "on")
+_MEMO_MAX = 4096  # entries in the lexicon's memo tables: names repeat, but not without end
 _QUOTES = '"“”'
 # "were reported killed", "to confirm", "the reports": not someone speaking.
 _PASSIVE = re.compile(
@@ -81,7 +83,11 @@ def find_mentions(lex: Lexicon, sc: Scan, start: int = 0, end: int | None = None
     found: list[Mention] = []
     for m_start, m_end in sc.find("mention", start, end):
         phrase = text[m_start:m_end]
-        key = norm(phrase)
+        key = lex.norms.get(phrase)
+        if key is None:
+            key = norm(phrase)
+            if len(lex.norms) < _MEMO_MAX:
+                lex.norms[phrase] = key
         kind = lex.mention_kinds.get(key, "alias")
         if kind == "role":
             table = lex.roles.get(key, {})
@@ -118,13 +124,21 @@ def find_mentions(lex: Lexicon, sc: Scan, start: int = 0, end: int | None = None
 def _speaker_name(lex: Lexicon, window: str, mention: Mention | None) -> str | None:
     best = None
     for m in _NAME.finditer(window):
-        if _IN_TITLE.search(window, 0, m.start()):
+        before = window[: m.start()]
+        head = before.rstrip()
+        # (`_IN_TITLE` needs spaces and one of its words right before the name.)
+        if len(head) < len(before) and head.endswith(_TITLE_ENDS) and _IN_TITLE.search(before):
             continue  # "Centre for Countering Disinformation": part of a body's name
-        words = [
-            w
-            for w in m.group().split()
-            if not any(part in lex.name_stopwords for part in w.lower().split("-"))
-        ]
+        name = m.group()
+        words = lex.names.get(name)
+        if words is None:
+            words = [
+                w
+                for w in name.split()
+                if not any(part in lex.name_stopwords for part in w.lower().split("-"))
+            ]
+            if len(lex.names) < _MEMO_MAX:
+                lex.names[name] = words
         if len(words) >= 2 or (words and mention and words[-1] in mention.text):
             best = " ".join(words)
     if best is None and mention is not None and mention.kind == "alias":

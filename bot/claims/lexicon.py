@@ -182,6 +182,10 @@ class Lexicon:
     index: PhraseIndex
     stance_index: PhraseIndex  # the stances alone: for short texts read for nothing else
     name_stopwords: frozenset[str] = field(default_factory=frozenset)
+    # Memo tables filled as text is read (bounded by their users): a phrase as written -> its
+    # `norm`; a name as written -> its words that are not titles or places.
+    norms: dict[str, str] = field(default_factory=dict)
+    names: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _list(table: Mapping[str, Any], key: str) -> list[str]:
