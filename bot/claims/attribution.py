@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.claims.lexicon import Lexicon, norm
+from bot.claims.gates import norm
+from bot.claims.lexicon import Lexicon
 from bot.claims.scan import Scan
 
 _WINDOW = 110  # how far before a verb a speaker's noun phrase may start, in characters

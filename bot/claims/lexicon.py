@@ -11,18 +11,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from bot.claims.gates import Gate, gate, norm
 from bot.claims.pack import StoryPack
 from bot.claims.scan import PhraseIndex
 from bot.errors import ConfigError
 
 _APOSTROPHE = "['’]"
-_PIECE = re.compile(r"\w+")
 T = TypeVar("T")
-
-
-def norm(text: str) -> str:
-    """The lookup key of a matched phrase: lower case, single spaces, straight apostrophes."""
-    return " ".join(text.lower().replace("’", "'").split())
 
 
 def _units(phrase: str, fold: bool = False) -> list[str]:
@@ -76,43 +71,6 @@ def phrases_re(phrases: Iterable[str]) -> re.Pattern[str]:
         [trie(words, fold=True)] if words else []
     )
     return re.compile(rf"(?<![\w-])(?:{'|'.join(parts)})(?![\w-])")
-
-
-@dataclass(frozen=True, slots=True)
-class Gate:
-    """Words a phrase regex cannot match without: a set lookup that rules most sentences out
-    before any regex runs. ``maybe`` is never False where the regex would match."""
-
-    firsts: frozenset[str]
-    prefixes: tuple[str, ...] = ()
-    always: bool = False
-
-    def maybe(self, sentence_words: frozenset[str]) -> bool:
-        """False when the regex cannot match a text whose `tokens.words` are given."""
-        if self.always or not self.firsts.isdisjoint(sentence_words):
-            return True
-        prefixes = self.prefixes
-        return bool(prefixes) and any(w.startswith(prefixes) for w in sentence_words)
-
-
-def gate(phrases: Iterable[str]) -> Gate:
-    """The `Gate` of a phrase list as `phrases_re` compiles it."""
-    firsts: set[str] = set()
-    prefixes: set[str] = set()
-    always = False
-    for phrase in phrases:
-        text = norm(phrase)
-        pieces = _PIECE.findall(text.rstrip("*"))
-        if not pieces or not _PIECE.match(text):
-            always = True  # starts with a sign ("$"): no word to look for
-        elif text.endswith("*") and len(pieces) == 1:
-            prefixes.add(pieces[0])
-        else:
-            # Every whole word of a phrase is a word of the text it matches: look for the
-            # longest (the rarest, roughly: "front" in "the front"), not a wildcard's stem.
-            whole = pieces[:-1] if text.endswith("*") else pieces
-            firsts.add(max(whole, key=len))
-    return Gate(frozenset(firsts), tuple(sorted(prefixes)), always)
 
 
 def lookup(table: Mapping[str, T], text: str) -> T | None:
