@@ -6,9 +6,10 @@ in and out are timezone-aware UTC.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Table
@@ -30,16 +31,33 @@ class LedgerBase:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._write_lock: asyncio.Lock | None = None
+        self._write_lock_loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def is_postgres(self) -> bool:
         return self.dialect == "postgresql"
 
+    def _writer_queue(self) -> AbstractAsyncContextManager[object]:
+        """SQLite takes one writer at a time, and its busy handler makes the others sleep and
+        retry (up to the busy timeout) instead of queueing: with 32 sources storing at once
+        that was most of a poll's wall time (bench/NOTES.md). This process's writers queue
+        on a lock instead; BEGIN IMMEDIATE still orders them against other processes. The
+        lock is taken before a pooled connection, so a queued writer holds none. Made per
+        event loop (a lock is bound to the loop it first waits on)."""
+        if self.dialect != "sqlite":
+            return nullcontext()
+        loop = asyncio.get_running_loop()
+        if self._write_lock is None or self._write_lock_loop is not loop:
+            self._write_lock, self._write_lock_loop = asyncio.Lock(), loop
+        return self._write_lock
+
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """One write transaction (BEGIN IMMEDIATE on SQLite)."""
+        """One write transaction (BEGIN IMMEDIATE on SQLite). Not reentrant: a write must not
+        open another write (on SQLite the second would wait for the first forever)."""
         try:
-            async with self.engine.connect() as conn:
+            async with self._writer_queue(), self.engine.connect() as conn:
                 conn = await conn.execution_options(cw_write=True)
                 async with conn.begin():
                     yield conn

@@ -21,15 +21,28 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATION_LOCK = 7_340_117  # any constant; names the advisory lock for migrations
+#: SQLite connections kept, and opened beyond that under load (readers; one writer at a time).
+SQLITE_POOL_SIZE = 2
+SQLITE_MAX_OVERFLOW = 2
 
 
 def create_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        pool: dict[str, Any] = {}
+        if not _in_memory(url):
+            # Few connections: writes queue on one lock anyway (LedgerBase.write), and each
+            # aiosqlite connection is a thread of its own (a malloc arena) and a page cache.
+            pool = dict(pool_size=SQLITE_POOL_SIZE, max_overflow=SQLITE_MAX_OVERFLOW)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
         _sqlite_events(engine)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=5, pool_pre_ping=True)
+
+
+def _in_memory(url: str) -> bool:
+    path = url.split(":///", 1)[-1]
+    return not path or path.startswith(":memory:") or "mode=memory" in path
 
 
 def _ensure_sqlite_dir(url: str) -> None:
