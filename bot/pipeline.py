@@ -27,6 +27,7 @@ from bot.ledger import Ledger
 from bot.ledger.items import RECENT, outbox_key
 from bot.models import (
     Alert,
+    ClaimRecord,
     Entry,
     FetchResult,
     ParsedFeed,
@@ -90,6 +91,13 @@ class Pipeline:
         self.owner = owner or default_owner()
         self.rng = rng or random.Random()
         self.rounds = 0
+        #: The newest claim of each (question, actor) pair (None: it has none), for the alert
+        #: flags: read once per lease batch instead of the whole pack's pairs once per source.
+        #: A store of this process that wrote claims drops their pairs, so they are read
+        #: again; claims other processes store show from the next batch on (before this
+        #: cache, from the next source). None outside poll_once.
+        self._heads: dict[tuple[str, str], ClaimRecord | None] | None = None
+        self._claims_stored = 0  # stores of this process that wrote claims (see _claim_heads)
 
     # ---- polling -----------------------------------------------------------------------
 
@@ -129,8 +137,12 @@ class Pipeline:
             if not batch:
                 break
             polled.update(s.id for s in batch)
+            self._heads = {}
 
-            reports.extend(await asyncio.gather(*(one(s) for s in batch)))
+            try:
+                reports.extend(await asyncio.gather(*(one(s) for s in batch)))
+            finally:
+                self._heads = None
             if again:
                 break
         self.rounds += 1
@@ -208,6 +220,12 @@ class Pipeline:
             next_check_at=self._next_check(source),
             recovery=recovery,
         )
+        if stored.claims:
+            self._claims_stored += 1
+            if self._heads is not None:
+                for p in prepared:
+                    for c in p.claims:
+                        self._heads.pop((c.question, c.actor), None)
         return PollReport(
             source.id,
             source.name,
@@ -228,21 +246,25 @@ class Pipeline:
         alerts: bool,
         force_relevant: bool = False,
     ) -> list[PreparedItem]:
-        """The pure steps for each new entry; reads the latest claims once for the alerts."""
+        """The pure steps for each new entry; reads the latest claims once for the alerts.
+
+        Only relevant items get a summary (nothing shows another's) and a signature. Yields
+        to the event loop after each item, so another source's write transaction, whose
+        statements each need the loop, is not held up for a whole feed's worth of work."""
         staged = []
         for e in entries:
             relevant = force_relevant or self.pack.is_relevant(e.title, e.text)
-            claims = (
-                tuple(self.extractor.extract(e.title, e.text, e.published, source_name))
-                if relevant
-                else ()
-            )
-            staged.append((e, relevant, claims, summarize(e.title, e.text, claims)))
-        earlier = []
+            if relevant:
+                claims = tuple(self.extractor.extract(e.title, e.text, e.published, source_name))
+                staged.append((e, True, claims, summarize(e.title, e.text, claims)))
+                await asyncio.sleep(0)
+            else:
+                staged.append((e, False, (), ""))
+        earlier: list[ClaimRecord] = []
         questions = {c.question for _, rel, cs, _ in staged if rel and alerts for c in cs}
         if questions:
             pairs = [(q, a.id) for q in sorted(questions) for a in self.pack.actors]
-            earlier = await self.ledger.claim_heads(self.pack.id, pairs, per_pair=1)
+            earlier = await self._claim_heads(pairs)
         out = []
         for e, relevant, claims, summary in staged:
             alert: Alert | None = None
@@ -262,6 +284,28 @@ class Pipeline:
                 )
             )
         return out
+
+    async def _claim_heads(self, pairs: list[tuple[str, str]]) -> list[ClaimRecord]:
+        """The newest claim of each pair, newest first (Ledger.claim_heads with per_pair=1),
+        from the batch's cache when there is one."""
+        cache = self._heads
+        if cache is None:
+            return await self.ledger.claim_heads(self.pack.id, pairs, per_pair=1)
+        missing = [p for p in pairs if p not in cache]
+        fresh: dict[tuple[str, str], ClaimRecord | None] = {}
+        if missing:
+            stores = self._claims_stored
+            found = await self.ledger.claim_heads(self.pack.id, missing, per_pair=1)
+            fresh = dict.fromkeys(missing)
+            for record in found:
+                fresh[(record.claim.question, record.claim.actor)] = record
+            # A claim this process stored while the read ran may be missing from it: then
+            # use the read this once, and cache it not.
+            if stores == self._claims_stored:
+                cache.update(fresh)
+        records = [r for p in pairs if (r := fresh.get(p) or cache.get(p))]
+        records.sort(key=lambda r: (r.said_at, r.id), reverse=True)
+        return records
 
     # ---- first start -------------------------------------------------------------------
 
