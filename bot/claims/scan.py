@@ -95,7 +95,7 @@ class PhraseIndex:
     def scan(self, text: str) -> Scan:
         """Every phrase occurrence in ``text`` (one pass)."""
         folded = text.translate(self._table)
-        if not folded.isascii() and max(folded) > "\uffff":
+        if not folded.isascii() and _ASTRAL.search(folded):
             folded = _ASTRAL.sub(_astral, folded)
         index: list[int] | None = None
         if "  " in folded:

@@ -13,11 +13,12 @@ import re
 # planes go through the regex).
 _SPLIT = str.maketrans({c: " " for c in map(chr, range(0x10000)) if not re.match(r"\w", c)})
 _WORD = re.compile(r"\w+")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # faster than max() over the text
 
 
 def words(text: str) -> frozenset[str]:
     """The lower-case words of ``text``, split as `\\w+` splits."""
     lowered = text.lower()
-    if lowered.isascii() or max(lowered) <= "\uffff":
+    if lowered.isascii() or not _ASTRAL.search(lowered):
         return frozenset(lowered.translate(_SPLIT).split())
     return frozenset(_WORD.findall(lowered))
