@@ -65,19 +65,20 @@ class PhraseIndex:
         self._table = table
         self._stops = frozenset({" ", _OTHER, *marks})  # what may follow a phrase
         auto: Any = ahocorasick.Automaton()
-        entries: dict[str, list[tuple[int, int, bool, bool, str]]] = {}
+        # key -> (length, acronym, wildcard, phrase) -> the lists that hold that phrase
+        entries: dict[str, dict[tuple[int, bool, bool, str], list[int]]] = {}
         for no, phrases in enumerate(self._phrases):
             for p in phrases:
                 acronym = len(p) > 1 and p.upper() == p and any(c.isalpha() for c in p)
                 wildcard = p.endswith("*")
                 body = " ".join(p.rstrip("*").split()).replace("’", "'")
                 key = (body if acronym else body.lower()).translate(table)
-                entry = (no, len(key), acronym, wildcard, body)
                 # What may come before a phrase: a space (or the start) or another non-word.
                 for before in sorted(self._stops):
-                    entries.setdefault(before + key, []).append(entry)
-        for key, found in entries.items():
-            auto.add_word(key, tuple(found))
+                    variants = entries.setdefault(before + key, {})
+                    variants.setdefault((len(key), acronym, wildcard, body), []).append(no)
+        for key, variants in entries.items():
+            auto.add_word(key, tuple((*v, tuple(nos)) for v, nos in variants.items()))
         auto.make_automaton()
         self._auto = auto
 
@@ -109,7 +110,7 @@ class PhraseIndex:
         # `last` is the phrase's last character in `padded`: one past its end in `folded`.
         for last, found in self._auto.iter(padded):
             bounded = padded[last + 1] in stops
-            for no, length, acronym, wildcard, exact in found:
+            for length, acronym, wildcard, exact, lists in found:
                 s, e = last - length, last
                 if index is not None:
                     s, e = index[s], index[e - 1] + 1
@@ -121,10 +122,11 @@ class PhraseIndex:
                     run = tail.end() if tail else e
                     right = run == n or not _wordish(text[run])
                 hit = (s, not acronym, -run, e, run, right)
-                if no in by_list:
-                    by_list[no].append(hit)
-                else:
-                    by_list[no] = [hit]
+                for no in lists:
+                    if no in by_list:
+                        by_list[no].append(hit)
+                    else:
+                        by_list[no] = [hit]
         for hits in by_list.values():
             if len(hits) > 1:
                 hits.sort()  # leftmost first; at one start an acronym first, then the longest
