@@ -116,3 +116,20 @@ def test_stance_reads_what_the_regexes_read() -> None:
                 want = _reference_stance(lex, part, start, verb, ws)
                 got = reader.stance(scan, clause.start, clause.end, ws, start, verb)
                 assert got == want, (part, verb)
+
+
+def test_negation_prefilter_keeps_upper_case() -> None:
+    from bot.claims.clause import clauses
+    from bot.claims.stance import StanceReader
+    from bot.claims.tokens import words
+
+    lex = compile_lexicon(load_pack("nk-troops"))
+    reader = StanceReader(lex)
+    for text in ("THE TROOPS DIDN'T DEPLOY", "They haven’t deployed", "NEVER SENT TROOPS"):
+        ws = words(text)
+        scan = lex.index.scan(text)
+        for clause in clauses(text, ws):
+            start = len(text) - 6
+            want = _reference_stance(lex, text, start, "said", ws)
+            assert want == "denies"
+            assert reader.stance(scan, clause.start, clause.end, ws, start, "said") == want

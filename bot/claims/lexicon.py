@@ -209,6 +209,7 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
         "alias": list(aliases),
         "mention": [*anaphors, *countries, *relays, *roles, *aliases],
         **{s: _list(stances, s) for s in stance_order},
+        "negations": _list(stances, "negations"),
         **{f"terms.{k}": _list(terms, k) for k in terms},
     }
     return Lexicon(

@@ -65,7 +65,10 @@ class StanceReader:
             confirmed = sc.find("confirms", b0, cs + start)
             if confirmed:
                 before = _blanked(sc.text, b0, cs + start, confirmed)
-        if lex.negation_re.search(before):
+        # The negation regex holds a negation phrase or a "...n't" word: look for those first.
+        lowered = before.lower()
+        negated = sc.has("negations", b0, cs + start) or "n't" in lowered or "n’t" in lowered
+        if negated and lex.negation_re.search(before):
             return "denies"
         if can_confirm and region and region.has("confirms"):
             return "confirms"
