@@ -1,9 +1,10 @@
 """Rule-based claim extraction driven by a story pack: item text in, `Claim` records out.
 
 Pure: no I/O, no story knowledge (actors, cues and stance words come from the pack's TOML).
-Per sentence: find who speaks (attribution.py), then per clause the question cues, the figure
-that goes with each cue (numbers.py) and the stance; a sentence nobody is said to speak for
-yields nothing, except the headline, which is the outlet's own voice.
+Per sentence: one scan finds every phrase of the pack (scan.py), then who speaks
+(attribution.py), then per clause (clause.py) the question cues, the figure that goes with each
+cue (numbers.py) and the stance (stance.py); a sentence nobody is said to speak for yields
+nothing, except the headline, which is the outlet's own voice.
 """
 
 from __future__ import annotations
