@@ -34,7 +34,8 @@ class StanceReader:
             for p in ps:
                 for a, b in _pairs(p):
                     joins.setdefault(a.lower(), set()).add(b.lower())
-        self._join_lengths = sorted({len(a) for j in self._joins.values() for a in j})
+        # Per set of possible stances: their joins merged, and the lengths of their first words.
+        self._merged: dict[tuple[str, ...], tuple[dict[str, tuple[str, ...]], tuple[int, ...]]] = {}
         # Phrases and names that start and end with a letter or digit cannot touch each other,
         # and no phrase holds the bar: then the shortcut in `_region` is exact.
         self._simple = all(
@@ -99,7 +100,15 @@ class StanceReader:
         # Names side by side ("NIS JCS") blank into one run, with further names across it.
         if any(text[e0:s1].isspace() or e0 == s1 for (_, e0), (s1, _) in pairwise(names)):
             return True
-        joins = [self._joins[s] for s in possible]
+        key = tuple(possible)
+        if key not in self._merged:
+            merged: dict[str, set[str]] = {}
+            for name in possible:
+                for a, nexts in self._joins[name].items():
+                    merged.setdefault(a, set()).update(nexts)
+            lengths = tuple(sorted({len(a) for a in merged}))
+            self._merged[key] = ({a: tuple(bs) for a, bs in merged.items()}, lengths)
+        joins, lengths = self._merged[key]
         for s, e in names:
             left, right = text[cs:s].rsplit(None, 1), text[e:ce].split(None, 1)
             if not left or not right:
@@ -107,13 +116,12 @@ class StanceReader:
             a = left[-1].lower().replace("’", "'")
             b = right[0].lower().replace("’", "'")
             # A phrase's word ends the word before the name; the next one starts the one after.
-            for n in self._join_lengths:
+            for n in lengths:
                 if n > len(a):
                     break
-                for j in joins:
-                    after = j.get(a[-n:])
-                    if after and any(b.startswith(y) for y in after):
-                        return True
+                after = joins.get(a[-n:])
+                if after and b.startswith(after):
+                    return True
         return False
 
     def _verb(self, verb: str) -> Scan:
