@@ -98,6 +98,9 @@ class Pipeline:
         #: cache, from the next source). None outside poll_once.
         self._heads: dict[tuple[str, str], ClaimRecord | None] | None = None
         self._claims_stored = 0  # stores of this process that wrote claims (see _claim_heads)
+        #: Sources of the lease batch that answered 304, recorded together at its end
+        #: (Ledger.record_unchanged): (id, when, next check). None outside poll_once.
+        self._unchanged: list[tuple[int, dt.datetime, dt.datetime]] | None = None
 
     # ---- polling -----------------------------------------------------------------------
 
@@ -137,12 +140,13 @@ class Pipeline:
             if not batch:
                 break
             polled.update(s.id for s in batch)
-            self._heads = {}
+            self._heads, self._unchanged = {}, []
 
             try:
                 reports.extend(await asyncio.gather(*(one(s) for s in batch)))
             finally:
-                self._heads = None
+                unchanged, self._heads, self._unchanged = self._unchanged, None, None
+                await self._record_unchanged(unchanged or [])
             if again:
                 break
         self.rounds += 1
@@ -168,6 +172,13 @@ class Pipeline:
         except Exception as exc:  # a bug of ours must not stop the other sources
             log.exception("unexpected error polling %s", source.url)
             return await self._failed(source, f"internal error: {type(exc).__name__}")
+
+    async def _record_unchanged(self, polled: list[tuple[int, dt.datetime, dt.datetime]]) -> None:
+        try:
+            await self.ledger.record_unchanged(self.owner, polled)
+        except LedgerError:
+            # Nothing is lost: the leases expire and those sources are polled again.
+            log.exception("ledger error while recording %d unchanged sources", len(polled))
 
     async def _failed(self, source: Source, error: str) -> PollReport:
         failures = source.consecutive_failures + 1
@@ -203,11 +214,21 @@ class Pipeline:
         self, source: Source, fetched: FetchResult, feed: ParsedFeed | None
     ) -> PollReport:
         baseline = not source.baseline_done
+        admin = self._admin_channel()
+        if (
+            fetched.not_modified
+            and self._unchanged is not None
+            and not baseline
+            and (admin is None or source.consecutive_failures < WARN_AFTER)
+        ):
+            # Nothing new and no recovery notice to queue: recorded with the batch's other
+            # 304s in one UPDATE (poll_once) instead of a transaction of its own.
+            self._unchanged.append((source.id, utcnow(), self._next_check(source)))
+            return PollReport(source.id, source.name, ok=True, not_modified=True)
         entries = _unique(feed.entries) if feed else []
         known = await self.ledger.known_keys(source.id, [e.key for e in entries])
         fresh = [e for e in entries if e.key not in known]
         prepared = await self.prepare(fresh, source.name, alerts=not baseline)
-        admin = self._admin_channel()
         recovery = None
         if admin is not None and source.consecutive_failures >= WARN_AFTER:
             recovery = (*admin, health_alert(source, failing=False))
@@ -295,7 +316,12 @@ class Pipeline:
         fresh: dict[tuple[str, str], ClaimRecord | None] = {}
         if missing:
             stores = self._claims_stored
-            found = await self.ledger.claim_heads(self.pack.id, missing, per_pair=1)
+            # Padded to a power of two (repeating the last pair): each count of pairs is a
+            # statement of its own to compile and keep (Ledger.claim_heads), so a few sizes.
+            padded = missing + missing[-1:] * (
+                (1 << (len(missing) - 1).bit_length()) - len(missing)
+            )
+            found = await self.ledger.claim_heads(self.pack.id, padded, per_pair=1)
             fresh = dict.fromkeys(missing)
             for record in found:
                 fresh[(record.claim.question, record.claim.actor)] = record

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from bot.claims.pack import SourceSpec
 from bot.errors import UserError
@@ -281,3 +281,30 @@ class SourcesMixin(LedgerBase):
                 .where(and_(sources.c.id == source_id, sources.c.lease_owner == owner))
                 .values(lease_owner=None, lease_expires_at=None)
             )
+
+    async def record_unchanged(
+        self, owner: str, polled: Sequence[tuple[int, dt.datetime, dt.datetime]]
+    ) -> None:
+        """Record successful polls that brought nothing new (304s), many in one transaction:
+        ``polled`` holds (source id, when it answered, next check). Each source is released;
+        a source whose lease ``owner`` no longer holds (it expired and another took it) is
+        left alone."""
+        if not polled:
+            return
+        stmt = (
+            update(sources)
+            .where(sources.c.id == bindparam("b_id"), sources.c.lease_owner == owner)
+            .values(
+                last_ok_at=bindparam("b_ok"),
+                consecutive_failures=0,
+                last_error=None,
+                health_warned=False,
+                next_check_at=bindparam("b_next"),
+                baseline_done=True,
+                lease_owner=None,
+                lease_expires_at=None,
+            )
+        )
+        rows = [{"b_id": i, "b_ok": ok, "b_next": nxt} for i, ok, nxt in polled]
+        async with self.write() as conn:
+            await conn.execute(stmt, rows)

@@ -1,0 +1,94 @@
+"""What the polling speed-ups must keep: 304s recorded in one UPDATE per lease batch, this
+process's SQLite writes queued on a lock, the alert flags' claim cache (bench/NOTES.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import pytest
+from feeds import relevant, rss
+from feedserver import FeedServer
+from sqlalchemy import event, select, update
+
+from bot.app import App
+from bot.ledger import Ledger
+from bot.ledger.schema import sources
+from bot.models import utcnow
+
+
+@pytest.fixture
+async def ledger(ledger_url: str) -> AsyncIterator[Ledger]:
+    opened = await Ledger.open(ledger_url)
+    yield opened
+    await opened.close()
+
+
+async def test_record_unchanged_releases_only_own_leases(ledger: Ledger) -> None:
+    for i in range(3):
+        await ledger.add_source("s", f"https://{i}.example/feed", str(i), "t", 900)
+    async with ledger.write() as conn:
+        await conn.execute(update(sources).values(consecutive_failures=2, last_error="x"))
+    leased = await ledger.lease_due_sources("s", "w1", limit=2, lease_s=60)
+    [other] = await ledger.lease_due_sources("s", "w2", limit=5, lease_s=60)
+    now, later = utcnow(), utcnow() + dt.timedelta(hours=1)
+    polled = [(s.id, now, later) for s in [*leased, other]]
+    await ledger.record_unchanged("w1", polled)
+    await ledger.record_unchanged("w1", [])
+    async with ledger.read() as conn:
+        rows = {r.id: r for r in (await conn.execute(select(sources))).all()}
+    for s in leased:
+        row = rows[s.id]
+        assert row.lease_owner is None and row.consecutive_failures == 0
+        assert row.last_error is None and row.baseline_done
+        assert row.next_check_at.replace(tzinfo=dt.UTC) == later
+    assert rows[other.id].lease_owner == "w2"  # another worker's lease is left alone
+    assert rows[other.id].consecutive_failures == 2
+
+
+async def test_unchanged_sources_of_a_round_are_recorded_together(
+    app: App, feed_server: FeedServer
+) -> None:
+    for i in range(5):
+        feed_server.serve(f"/f{i}", rss([relevant(i)]), etag=f'"v{i}"')
+        await app.add_source(feed_server.url(f"/f{i}"), f"W{i}", "t")
+    writes: list[str] = []
+
+    @event.listens_for(app.ledger.engine.sync_engine, "before_cursor_execute")
+    def _count(_c: object, _cur: object, stmt: str, *_: object) -> None:
+        if stmt.lstrip().upper().startswith("UPDATE SOURCES"):
+            writes.append(stmt)
+
+    start = utcnow()
+    reports = await app.pipeline.poll_once(force=True)
+    assert len(reports) == 5 and all(r.ok and r.not_modified for r in reports)
+    # one lease UPDATE and one UPDATE for all five 304s, not a transaction each
+    assert len(writes) == 2
+    polled = await app.ledger.list_sources(app.pack.id)
+    assert all(s.last_ok_at and s.last_ok_at >= start for s in polled)
+    assert all(s.next_check_at and s.next_check_at > start for s in polled)
+    async with app.ledger.read() as conn:
+        owners = (await conn.scalars(select(sources.c.lease_owner))).all()
+    assert set(owners) == {None}
+
+
+async def test_sqlite_writers_of_one_process_queue(tmp_path: object) -> None:
+    ledger = await Ledger.open(f"sqlite+aiosqlite:///{tmp_path}/q.db")
+    try:
+        inside = 0
+        most = 0
+
+        async def writer(i: int) -> None:
+            nonlocal inside, most
+            async with ledger.write() as conn:
+                inside += 1
+                most = max(most, inside)
+                await conn.execute(update(sources).values(name=str(i)))
+                await asyncio.sleep(0.01)
+                inside -= 1
+
+        await asyncio.gather(*(writer(i) for i in range(40)))
+        assert most == 1
+    finally:
+        await ledger.close()
