@@ -132,6 +132,11 @@ def measure(base: str, run_pass: Callable[[str], dict[str, Any]]) -> dict[str, A
 
 
 def _claimwatch(base: str, n: int, workdir: Path) -> dict[str, Any]:
+    # What `claimwatch run` does at start (bot/runtime.py), before any thread exists.
+    from bot.runtime import tune_process
+
+    tune_process()
+
     from sqlalchemy import update
 
     from bot.app import App
