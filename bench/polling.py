@@ -133,7 +133,7 @@ def measure(base: str, run_pass: Callable[[str], dict[str, Any]]) -> dict[str, A
 
 def _claimwatch(base: str, n: int, workdir: Path) -> dict[str, Any]:
     # What `claimwatch run` does at start (bot/runtime.py), before any thread exists.
-    from bot.runtime import tune_process
+    from bot.runtime import freeze_startup_heap, tune_process
 
     tune_process()
 
@@ -184,6 +184,7 @@ def _claimwatch(base: str, n: int, workdir: Path) -> dict[str, Any]:
         runner.run(app.__aenter__())
         try:
             runner.run(setup())
+            freeze_startup_heap()  # as `claimwatch run` does once its app is open
             return measure(base, run_pass)
         finally:
             runner.run(app.__aexit__(None, None, None))

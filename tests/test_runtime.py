@@ -26,3 +26,12 @@ def test_environment_decides_when_set() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
     assert out.stdout.strip() == "False"
+
+
+def test_freeze_startup_heap_keeps_start_up_objects_out_of_collections() -> None:
+    code = (
+        "import gc; from bot.runtime import freeze_startup_heap; freeze_startup_heap(); "
+        "print(gc.get_freeze_count() > 0)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
