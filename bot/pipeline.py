@@ -7,6 +7,7 @@ source never stops the others: its error is stored on it and it backs off.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -21,12 +22,13 @@ from bot.alerts import build_alert
 from bot.claims.extract import Extractor
 from bot.claims.pack import StoryPack
 from bot.config import Settings
-from bot.dedupe import signature
+from bot.dedupe import Signature, signature
 from bot.errors import LedgerError, SourceError
 from bot.ledger import Ledger
 from bot.ledger.items import RECENT, outbox_key
 from bot.models import (
     Alert,
+    Claim,
     ClaimRecord,
     Entry,
     FetchResult,
@@ -101,6 +103,8 @@ class Pipeline:
         #: Sources of the lease batch that answered 304, recorded together at its end
         #: (Ledger.record_unchanged): (id, when, next check). None outside poll_once.
         self._unchanged: list[tuple[int, dt.datetime, dt.datetime]] | None = None
+        #: Turns at the CPU-heavy part of prepare() during poll_once (see there).
+        self._cpu: asyncio.Semaphore | None = None
 
     # ---- polling -----------------------------------------------------------------------
 
@@ -117,6 +121,7 @@ class Pipeline:
         reports: list[PollReport] = []
         polled: set[int] = set()
         sem = asyncio.Semaphore(concurrency)
+        self._cpu = asyncio.Semaphore(1)
 
         async def one(source: Source) -> PollReport:
             async with sem:
@@ -149,6 +154,7 @@ class Pipeline:
                 await self._record_unchanged(unchanged or [])
             if again:
                 break
+        self._cpu = None
         self.rounds += 1
         if self.rounds % PRUNE_EVERY == 1:
             await self.ledger.prune_signatures(utcnow() - RECENT)
@@ -269,29 +275,34 @@ class Pipeline:
     ) -> list[PreparedItem]:
         """The pure steps for each new entry; reads the latest claims once for the alerts.
 
-        Only relevant items get a summary (nothing shows another's) and a signature. Yields
-        to the event loop after each item, so another source's write transaction, whose
-        statements each need the loop, is not held up for a whole feed's worth of work."""
-        staged = []
-        for e in entries:
-            relevant = force_relevant or self.pack.is_relevant(e.title, e.text)
-            if relevant:
+        Only relevant items get a summary (nothing shows another's) and a signature.
+
+        In a poll round the CPU-heavy part takes turns (one source at a time) and yields to
+        the event loop after each relevant item: every statement of a ledger transaction
+        needs the loop for a moment, and with 32 sources' extraction queued before it, each
+        waited for all of them (the main thread then sat idle waiting on the ledger for 40%
+        of a pass, bench/NOTES.md)."""
+        staged: list[tuple[Entry, bool, tuple[Claim, ...], str, Signature | None]] = []
+        async with self._cpu or contextlib.nullcontext():
+            for e in entries:
+                relevant = force_relevant or self.pack.is_relevant(e.title, e.text)
+                if not relevant:
+                    staged.append((e, False, (), "", None))
+                    continue
                 claims = tuple(self.extractor.extract(e.title, e.text, e.published, source_name))
-                staged.append((e, True, claims, summarize(e.title, e.text, claims)))
+                summary = summarize(e.title, e.text, claims)
+                staged.append((e, True, claims, summary, signature(e.title, e.text)))
                 await asyncio.sleep(0)
-            else:
-                staged.append((e, False, (), ""))
         earlier: list[ClaimRecord] = []
-        questions = {c.question for _, rel, cs, _ in staged if rel and alerts for c in cs}
+        questions = {c.question for _, rel, cs, _, _ in staged if rel and alerts for c in cs}
         if questions:
             pairs = [(q, a.id) for q in sorted(questions) for a in self.pack.actors]
             earlier = await self._claim_heads(pairs)
         out = []
-        for e, relevant, claims, summary in staged:
+        for e, relevant, claims, summary, sig in staged:
             alert: Alert | None = None
             if relevant and alerts:
                 alert = build_alert(self.pack, e, source_name, summary, claims, earlier)
-            sig = signature(e.title, e.text) if relevant else None
             out.append(
                 PreparedItem(
                     entry=e,

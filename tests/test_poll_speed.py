@@ -92,3 +92,20 @@ async def test_sqlite_writers_of_one_process_queue(tmp_path: object) -> None:
         assert most == 1
     finally:
         await ledger.close()
+
+
+def test_fetcher_remembers_only_what_the_guard_allowed() -> None:
+    from bot.errors import UnsafeURLError
+    from bot.sources.guard import UrlGuard
+    from bot.sources.http import Fetcher
+
+    fetcher = Fetcher(UrlGuard(""))
+    assert fetcher._check(" https://news.example/feed ") == "https://news.example/feed"
+    for _ in range(2):  # refused every time, never remembered
+        with pytest.raises(UnsafeURLError):
+            fetcher._check("http://127.0.0.1/feed")
+    assert " https://news.example/feed " in fetcher._checked
+    assert "http://127.0.0.1/feed" not in fetcher._checked
+    fetcher.guard = UrlGuard("127.0.0.1/32")  # another guard: its own answers
+    assert fetcher._check("http://127.0.0.1/feed") == "http://127.0.0.1/feed"
+    assert list(fetcher._checked) == ["http://127.0.0.1/feed"]

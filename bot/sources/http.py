@@ -29,6 +29,7 @@ DEFAULT_MAX_REDIRECTS = 5
 DEFAULT_LIMIT_PER_HOST = 2
 DEFAULT_LIMIT = 100
 _CHUNK = 64 * 1024
+_CHECKED_MAX = 10_000  # URLs whose guard check is remembered (see Fetcher._check)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Feed types first, then the generic XML/JSON ones some servers use for feeds.
 _ACCEPT = (
@@ -85,6 +86,8 @@ class Fetcher:
         self.limit = limit
         self._inner_resolver = resolver
         self._session: aiohttp.ClientSession | None = None
+        self._checked: dict[str, str] = {}
+        self._checked_by: UrlGuard | None = None
 
     async def start(self) -> None:
         if self._session is not None:
@@ -168,7 +171,7 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         seen: set[str] = set()
-        current = self.guard.check_url(trail[0])
+        current = self._check(trail[0])
         for _hop in range(self.max_redirects + 1):
             seen.add(current)
             trail.append(current)
@@ -181,7 +184,7 @@ class Fetcher:
                         raise FetchError(f"bad redirect ({status} to an invalid URL)") from None
                     if target in seen:
                         raise FetchError(f"redirect loop ({status} back to {target})")
-                    current = self.guard.check_url(target)
+                    current = self._check(target)
                     continue
                 if status == 304:
                     return FetchResult(
@@ -204,6 +207,21 @@ class Fetcher:
                     content_type=resp.headers.get("Content-Type"),
                 )
         raise FetchError(f"too many redirects ({self.max_redirects})")
+
+    def _check(self, url: str) -> str:
+        """``guard.check_url``, remembered per URL string: a UrlGuard is immutable, so its
+        answer for a URL never changes (a refusal raises each time, and is not remembered).
+        Checking the syntax was an eighth of an unchanged poll's CPU time (bench/NOTES.md).
+        The connected address is still checked on every connection, by the resolver."""
+        if self._checked_by is not self.guard:
+            self._checked, self._checked_by = {}, self.guard
+        checked = self._checked.get(url)
+        if checked is None:
+            checked = self.guard.check_url(url)
+            if len(self._checked) >= _CHECKED_MAX:
+                self._checked.clear()
+            self._checked[url] = checked
+        return checked
 
     async def _read(self, resp: aiohttp.ClientResponse) -> bytes:
         """The decompressed body, refused as soon as it passes ``max_bytes``."""
