@@ -82,7 +82,9 @@ def polling_rows(res: dict[str, dict[str, Any]], n: int, full: bool) -> list[Row
 def status_rows(res: dict[str, Any], engine: str) -> list[Row]:
     rows: list[Row] = []
     for name, q in res["queries"].items():
-        target = f"p99 < {STATUS_P99_MS:g} ms" if name == "!status" else ""
+        # The target is judged on both !status figures: cold (a ledger read every run) and
+        # cached (bench/status.py).
+        target = f"p99 < {STATUS_P99_MS:g} ms" if name.startswith("!status") else ""
         verdict = _verdict(q["p99_ms"] < STATUS_P99_MS) if target else ""
         if target and res["claims"] < 1_000_000:
             verdict += f" ({res['claims']:,} claims; the target is for 1,000,000)"

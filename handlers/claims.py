@@ -54,7 +54,9 @@ async def status(request: Request, services: Services) -> Reply:
         raise UserError(
             f"!status takes a question; for an actor's claims use !claims {clip(request.args, 40)}."
         )
-    records = await services.ledger.claim_heads(services.story, _pairs(services), per_pair=PER_PAIR)
+    records = await services.ledger.claim_heads(
+        services.story, _pairs(services), per_pair=PER_PAIR, cached=True
+    )
     overview = await services.ledger.overview(services.story)
     footer = (
         f"{overview['enabled']}/{overview['sources']} sources polling"

@@ -109,3 +109,34 @@ def test_fetcher_remembers_only_what_the_guard_allowed() -> None:
     fetcher.guard = UrlGuard("127.0.0.1/32")  # another guard: its own answers
     assert fetcher._check("http://127.0.0.1/feed") == "http://127.0.0.1/feed"
     assert list(fetcher._checked) == ["http://127.0.0.1/feed"]
+
+
+async def test_cached_claim_heads_follow_new_claims_and_renames(ledger: Ledger) -> None:
+    from bot.models import Claim, Entry, PreparedItem
+
+    def item(key: str, value: float, day: int) -> PreparedItem:
+        entry = Entry(key=key, title=f"t {key}", url=None, published=dt.date(2024, 10, day))
+        claim = Claim("troops.count", "kr.nis", "asserts", value, quote="q")
+        return PreparedItem(entry=entry, relevant=True, claims=(claim,))
+
+    async def store(*items: PreparedItem) -> None:
+        [s] = await ledger.lease_due_sources("s", "w", limit=1, lease_s=60)
+        await ledger.store_poll(s, "w", None, items, baseline=False, next_check_at=utcnow())
+
+    pairs = [("troops.count", "kr.nis"), ("troops.count", "us.pentagon")]
+    src = await ledger.add_source("s", "https://a.example/feed", "A", "t", 900)
+    await store(item("1", 100, 1))
+    first = await ledger.claim_heads("s", pairs, per_pair=2, cached=True)
+    again = await ledger.claim_heads("s", pairs, per_pair=2, cached=True)
+    assert [r.claim.value for r in first] == [r.claim.value for r in again] == [100]
+    async with ledger.write() as conn:
+        await conn.execute(update(sources).values(next_check_at=utcnow()))
+    await store(item("2", 200, 2))  # a new claim: the next answer reads it
+    heads = await ledger.claim_heads("s", pairs, per_pair=2, cached=True)
+    assert [r.claim.value for r in heads] == [200, 100]
+    assert heads == await ledger.claim_heads("s", pairs, per_pair=2)
+    # a revived source's new name shows at once
+    await ledger.remove_source(src.id)
+    await ledger.add_source("s", "https://a.example/feed", "Renamed", "t", 900)
+    heads = await ledger.claim_heads("s", pairs, per_pair=2, cached=True)
+    assert {r.source_name for r in heads} == {"Renamed"}

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.errors import LedgerError
+from bot.models import ClaimRecord
 
 
 def aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -33,6 +34,13 @@ class LedgerBase:
         self.dialect = engine.dialect.name
         self._write_lock: asyncio.Lock | None = None
         self._write_lock_loop: asyncio.AbstractEventLoop | None = None
+        #: claim_heads(cached=True) answers by (story, pairs, per_pair), with the newest
+        #: claim id they saw (bot/ledger/claims.py).
+        self._heads_cache: dict[Any, tuple[int, list[ClaimRecord]]] = {}
+
+    def forget_cached_heads(self) -> None:
+        """Empty claim_heads' cache (a source's name changed; the benchmark's cold runs)."""
+        self._heads_cache.clear()
 
     @property
     def is_postgres(self) -> bool:

@@ -147,19 +147,43 @@ def claim_records(rows: Iterable[Any], keys: Sequence[str]) -> list[ClaimRecord]
 
 class ClaimsMixin(LedgerBase):
     async def claim_heads(
-        self, story: str, pairs: Iterable[tuple[str, str]], per_pair: int = 6
+        self,
+        story: str,
+        pairs: Iterable[tuple[str, str]],
+        per_pair: int = 6,
+        *,
+        cached: bool = False,
     ) -> list[ClaimRecord]:
-        """The newest ``per_pair`` claims of each (question, actor) pair, newest first."""
+        """The newest ``per_pair`` claims of each (question, actor) pair, newest first.
+
+        ``cached`` (SQLite only; `!status`): reuse the last answer for the same arguments while
+        the ledger's newest claim id is unchanged: claims are only ever inserted, and on
+        SQLite one writer at a time gives ids in commit order, so an unchanged newest id means
+        no claim came since. (On PostgreSQL concurrent transactions may commit a lower id after
+        a higher one, so it always reads.) A source renamed by add_source empties the cache."""
+        pairs = list(pairs)
         params: dict[str, str] = {"story": story}
         for i, (q, a) in enumerate(pairs):
             params[f"q{i}"], params[f"a{i}"] = q, a
-        n_pairs = (len(params) - 1) // 2
+        n_pairs = len(pairs)
         if not n_pairs:
             return []
+        use_cache = cached and self.dialect == "sqlite"
+        key = (story, tuple(pairs), per_pair)
         async with self.read() as conn:
+            if use_cache:
+                newest = await conn.scalar(select(func.max(claims.c.id))) or 0
+                hit = self._heads_cache.get(key)
+                if hit is not None and hit[0] == newest:
+                    return list(hit[1])
             result = await conn.execute(_heads_query(n_pairs, per_pair), params)
             records = claim_records(result.all(), list(result.keys()))
         records.sort(key=lambda r: (r.said_at, r.id), reverse=True)
+        if use_cache:
+            if len(self._heads_cache) >= 32:
+                self._heads_cache.clear()
+            self._heads_cache[key] = (newest, records)
+            return list(records)
         return records
 
     async def list_claims(

@@ -110,6 +110,7 @@ class SourcesMixin(LedgerBase):
                 )
                 source_id = result.inserted_primary_key[0]  # type: ignore[index]
             row = (await conn.execute(select(sources).where(sources.c.id == source_id))).one()
+        self.forget_cached_heads()  # a revived source may have a new name
         return to_source(row)
 
     async def archive_source(self, story: str, name: str) -> Source:
