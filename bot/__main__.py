@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.config import Settings, load_settings
 from bot.errors import ClaimwatchError, ConfigError
+from bot.runtime import freeze_startup_heap, tune_process
 from bot.worker import WorkerLock
 
 if TYPE_CHECKING:
@@ -127,6 +128,7 @@ async def cmd_run(settings: Settings, *, worker: bool = True) -> int:
     stop = asyncio.Event()
     _install_stop(stop)
     async with App(settings, role="run" if worker else "chat") as app:
+        freeze_startup_heap()
         opened = await add_rest_publishers(app, chat=True) if worker else []
         try:
             platforms = settings.platforms
@@ -157,6 +159,7 @@ async def cmd_worker(settings: Settings) -> int:
     stop = asyncio.Event()
     _install_stop(stop)
     async with App(settings, role="worker") as app:
+        freeze_startup_heap()
         opened = await add_rest_publishers(app, chat=False)
         try:
             if not app.publishers:
@@ -197,6 +200,7 @@ async def cmd_chat(settings: Settings) -> int:
     stop = asyncio.Event()
     _install_stop(stop)
     async with App(settings, role="chat") as app:
+        freeze_startup_heap()
         app.add_publisher(ConsolePublisher(sys.stdout))
         await run_console(app.services, app.delivery.deliver_once, stop)
     return 0
@@ -222,6 +226,7 @@ async def cmd_poll(settings: Settings, force: bool) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    tune_process()
     args = build_parser().parse_args(argv)
     cmd = args.cmd or "run"
     if cmd == "extract":
