@@ -9,23 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from bot.claims.pack import StoryPack
+from bot.claims.status_format import fmt_value
 from bot.models import POLARITY, Alert, Claim, ClaimRecord, Entry
 
 #: Latest figures of two actors further apart than this count as a disagreement.
 DISAGREE_RATIO = 0.25
 
 
-def format_number(value: float) -> str:
-    return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:g}"
-
-
 def describe_value(claim: Claim) -> str:
-    if claim.value is None:
-        return ""
-    if claim.value_high is not None and claim.value_high != claim.value:
-        return f"{format_number(claim.value)}–{format_number(claim.value_high)}"
-    qualifier = f"{claim.qualifier} " if claim.qualifier else ""
-    return f"{qualifier}{format_number(claim.value)}"
+    """ "about 12,000", "1,000–3,000", or "" for a claim without a figure."""
+    return fmt_value(claim.value, claim.value_high, claim.qualifier)
 
 
 def describe_claim(pack: StoryPack, claim: Claim) -> str:

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Row, Select, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -88,3 +88,31 @@ class LedgerBase:
 
     def insert_ignore(self, table: Table, *conflict: str) -> Any:
         return self.insert(table).on_conflict_do_nothing(index_elements=list(conflict) or None)
+
+    async def take_leases(
+        self,
+        table: Table,
+        candidates: Select[Any],
+        owner: str,
+        now: dt.datetime,
+        lease_s: int,
+        **also: Any,
+    ) -> list[Row[Any]]:
+        """Lease the rows whose ids ``candidates`` selects, in one write transaction.
+
+        ``candidates`` locks what it selects (FOR UPDATE SKIP LOCKED: workers never wait on,
+        nor take, each other's rows; SQLite ignores it and BEGIN IMMEDIATE serializes instead);
+        the lease (owner, expiry) and ``also`` are written in the same transaction, and the
+        leased rows are returned in id order."""
+        async with self.write() as conn:
+            ids = list((await conn.scalars(candidates.with_for_update(skip_locked=True))).all())
+            if not ids:
+                return []
+            expires = now + dt.timedelta(seconds=lease_s)
+            await conn.execute(
+                update(table)
+                .where(table.c.id.in_(ids))
+                .values(lease_owner=owner, lease_expires_at=expires, **also)
+            )
+            query = select(table).where(table.c.id.in_(ids)).order_by(table.c.id)
+            return list((await conn.execute(query)).all())

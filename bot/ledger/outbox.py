@@ -61,20 +61,8 @@ class OutboxMixin(LedgerBase):
             )
             .order_by(outbox.c.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
         )
-        async with self.write() as conn:
-            ids = list((await conn.scalars(query)).all())
-            if not ids:
-                return []
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.id.in_(ids))
-                .values(lease_owner=owner, lease_expires_at=now + dt.timedelta(seconds=lease_s))
-            )
-            rows = (
-                await conn.execute(select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id))
-            ).all()
+        rows = await self.take_leases(outbox, query, owner, now, lease_s)
         return [to_outbox(r) for r in rows]
 
     async def mark_delivered(self, row_id: int, owner: str, message_id: str | None) -> None:

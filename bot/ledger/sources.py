@@ -225,26 +225,8 @@ class SourcesMixin(LedgerBase):
             )
             .order_by(sources.c.next_check_at.nulls_first(), sources.c.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
         )
-        async with self.write() as conn:
-            ids = list((await conn.scalars(query)).all())
-            if not ids:
-                return []
-            await conn.execute(
-                update(sources)
-                .where(sources.c.id.in_(ids))
-                .values(
-                    lease_owner=owner,
-                    lease_expires_at=now + dt.timedelta(seconds=lease_s),
-                    last_attempt_at=now,
-                )
-            )
-            rows = (
-                await conn.execute(
-                    select(sources).where(sources.c.id.in_(ids)).order_by(sources.c.id)
-                )
-            ).all()
+        rows = await self.take_leases(sources, query, owner, now, lease_s, last_attempt_at=now)
         return [to_source(r) for r in rows]
 
     async def record_failure(
