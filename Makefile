@@ -30,9 +30,10 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
+# BENCH_ARGS, e.g. --quick, or --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/test
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info

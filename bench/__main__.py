@@ -16,6 +16,7 @@ from typing import Any
 from bench.extract import run_extract
 from bench.machine import describe, load
 from bench.polling import PASSES, run_polling
+from bench.scaleout import run as run_scaleout
 from bench.status import run_status
 
 HERE = Path(__file__).resolve().parent
@@ -30,6 +31,23 @@ EXTRACT_PER_S = 2_000.0
 
 def _verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
+
+
+def scaleout_rows(results: list[dict[str, Any]]) -> list[Row]:
+    """The all-new pass on PostgreSQL by the number of `claimwatch worker` processes."""
+    rows: list[Row] = []
+    for res in results:
+        k = res["workers"]
+        rows.append(
+            (
+                f"poll new · PostgreSQL, {k} worker{'s' if k > 1 else ''}",
+                f"{res['wall_s']:.2f} s wall, {res['feeds_per_s']:.1f} feeds/s",
+                "",
+                f"worker CPU {res['worker_cpu_s']:.1f} s, "
+                f"PostgreSQL CPU {res['postgres_cpu_s']:.1f} s; {res['items']} items",
+            )
+        )
+    return rows
 
 
 def polling_rows(res: dict[str, dict[str, Any]], n: int, full: bool) -> list[Row]:
@@ -122,7 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--feeds", type=int, default=None, help="feeds to poll (1000)")
     parser.add_argument("--claims", type=int, default=None, help="claims in the ledger (1e6)")
     parser.add_argument("--only", default="polling,status,extract")
-    parser.add_argument("--postgres", metavar="URL", help="also time the status queries there")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="also time the status queries there, and the all-new pass with 1 and 2 workers",
+    )
     parser.add_argument("--quick", action="store_true", help="smoke run: 100 feeds, 50k claims")
     parser.add_argument("--runs", type=int, default=200, help="timed runs per chat command")
     args = parser.parse_args(argv)
@@ -147,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"status on {n_claims:,} claims (PostgreSQL) ...", file=sys.stderr)
             res = run_status(WORK, n_claims, runs=args.runs, url=args.postgres)
             rows += status_rows(res, "PostgreSQL")
+    if "polling" in only and args.postgres:
+        print(f"polling {feeds} feeds on PostgreSQL, 1 and 2 workers ...", file=sys.stderr)
+        rows += scaleout_rows(run_scaleout(args.postgres, feeds, (1, 2)))
     if "extract" in only:
         print("extraction ...", file=sys.stderr)
         rows += extract_rows(run_extract())
