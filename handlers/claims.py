@@ -3,13 +3,14 @@ status_format.py writes the reply."""
 
 from __future__ import annotations
 
-from bot.claims.status import question_detail, resolve_topic, summarize, timeline
+from bot.claims.status import question_detail, summarize, timeline
 from bot.claims.status_format import (
     claims_reply,
     question_reply,
     status_reply,
     timeline_reply,
 )
+from bot.claims.topics import resolve_topic
 from bot.errors import UserError
 from bot.models import Reply, Request, utcnow
 from bot.services import Services

@@ -12,7 +12,6 @@ import pytest
 from bot.claims.pack import StoryPack, parse_pack
 from bot.claims.status import (
     question_detail,
-    resolve_topic,
     summarize,
     timeline,
 )
@@ -25,6 +24,7 @@ from bot.claims.status_format import (
     status_reply,
     timeline_reply,
 )
+from bot.claims.topics import resolve_topic
 from bot.models import Claim, ClaimRecord
 
 ACTORS = [

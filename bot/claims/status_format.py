@@ -17,9 +17,9 @@ from bot.claims.status import (
     QuestionStatus,
     StoryStatus,
     TimelineEntry,
-    TopicKind,
     position_of,
 )
+from bot.claims.topics import TopicKind
 from bot.models import ClaimRecord, Field, Link, Reply
 
 #: Whole ``!status`` reply as plain text; Slack and Discord messages stay readable well below
