@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from bot.claims.pack import StoryPack
 from bot.claims.status_format import fmt_value
-from bot.models import POLARITY, Alert, Claim, ClaimRecord, Entry
+from bot.models import POLARITY, Alert, Claim, ClaimRecord, Entry, Source
 
 #: Latest figures of two actors further apart than this count as a disagreement.
 DISAGREE_RATIO = 0.25
@@ -92,4 +92,21 @@ def build_alert(
         published=published,
         claims=tuple(lines[:8]),
         flags=tuple(flags[:6]),
+    )
+
+
+def health_alert(source: Source, *, failing: bool, error: str = "", failures: int = 0) -> Alert:
+    """The admins' notice that a source started failing, or recovered (pure)."""
+    if failing:
+        title = f"Source failing: {source.name}"
+        summary = f"{failures} failed polls in a row. Last error: {error[:300]}"
+    else:
+        title = f"Source recovered: {source.name}"
+        summary = f"Polled successfully again after {source.consecutive_failures} failures."
+    return Alert(
+        title=title,
+        url=source.url if source.url.startswith(("http://", "https://")) else None,
+        source_name=f"source #{source.id}",
+        summary=summary,
+        kind="health",
     )

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.bootstrap import bootstrap
 from bot.claims.extract import Extractor
 from bot.claims.pack import StoryPack, load_pack
 from bot.config import Settings
@@ -82,7 +83,7 @@ class App:
             max_attempts=s.delivery_max_attempts,
             lease_s=s.lease_s,
         )
-        await self._pipeline.bootstrap()
+        await bootstrap(self._pipeline)
         return self
 
     async def __aexit__(

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import datetime as dt
-import json
 import logging
 import os
 import random
 import socket
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
-from bot.alerts import build_alert
+from bot.alerts import build_alert, health_alert
 from bot.claims.extract import Extractor
 from bot.claims.pack import StoryPack
 from bot.config import Settings
@@ -51,23 +48,6 @@ Progress = Callable[[PollReport], object]
 WARN_AFTER = 3
 #: Old LSH bands are pruned once every this many poll rounds.
 PRUNE_EVERY = 500
-
-
-def health_alert(source: Source, *, failing: bool, error: str = "", failures: int = 0) -> Alert:
-    """The admins' notice that a source started failing, or recovered (pure)."""
-    if failing:
-        title = f"Source failing: {source.name}"
-        summary = f"{failures} failed polls in a row. Last error: {error[:300]}"
-    else:
-        title = f"Source recovered: {source.name}"
-        summary = f"Polled successfully again after {source.consecutive_failures} failures."
-    return Alert(
-        title=title,
-        url=source.url if source.url.startswith(("http://", "https://")) else None,
-        source_name=f"source #{source.id}",
-        summary=summary,
-        kind="health",
-    )
 
 
 def default_owner() -> str:
@@ -343,60 +323,6 @@ class Pipeline:
         records = [r for p in pairs if (r := fresh.get(p) or cache.get(p))]
         records.sort(key=lambda r: (r.said_at, r.id), reverse=True)
         return records
-
-    # ---- first start -------------------------------------------------------------------
-
-    async def bootstrap(self) -> None:
-        """On first start: the pack's curated sources, and the archive of past items."""
-        story = self.pack.id
-        if self.settings.seed_sources and await self.ledger.get_meta(f"seeded:{story}") is None:
-            added = await self.ledger.seed_sources(
-                story, self.pack.sources, self.settings.poll_interval_s
-            )
-            await self.ledger.set_meta(f"seeded:{story}", utcnow().isoformat())
-            log.info("added %d curated sources from the story pack", added)
-        if (
-            self.settings.load_archive
-            and self.pack.archive_path
-            and await self.ledger.get_meta(f"archive:{story}") is None
-        ):
-            n = await self.load_archive(self.pack.archive_path)
-            await self.ledger.set_meta(f"archive:{story}", utcnow().isoformat())
-            log.info("loaded %d archive items into the ledger", n)
-
-    async def load_archive(self, path: Path) -> int:
-        """Store the archive's items through the same extraction as live items.
-
-        Idempotent: items are unique per source and key, so a second run stores nothing."""
-        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
-        entries = [archive_entry(json.loads(line)) for line in text.splitlines() if line.strip()]
-        source = await self.ledger.archive_source(self.pack.id, "story archive")
-        prepared = []
-        for e in entries:
-            outlet = e.author or "archive"
-            [item] = await self.prepare([e], outlet, alerts=False, force_relevant=True)
-            prepared.append(dataclasses.replace(item, outlet=outlet))
-        stored = await self.ledger.store_poll(
-            source, self.owner, None, prepared, baseline=True, next_check_at=utcnow()
-        )
-        return stored.new_items
-
-
-def archive_entry(data: dict[str, object]) -> Entry:
-    """An archive line (the `claimwatch extract` item format) as an Entry; the outlet that
-    reported it is kept as the author."""
-    published = str(data.get("published") or "")
-    when = dt.datetime.fromisoformat(published.replace("Z", "+00:00")) if published else None
-    url = str(data.get("url") or "") or None
-    return Entry(
-        key=str(data["id"]),
-        title=str(data.get("title", "")),
-        url=url,
-        canonical_url=url,
-        text=str(data.get("text", "")),
-        published=when,
-        author=str(data.get("outlet") or "") or None,
-    )
 
 
 def _unique(entries: Iterable[Entry]) -> list[Entry]:

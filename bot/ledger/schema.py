@@ -111,8 +111,10 @@ claims = Table(
     Column("said_at", TS, nullable=False),
     Column("extractor", String(32), nullable=False, server_default="rules"),
     Column("confidence", Float, nullable=False, server_default="0.5"),
-    Index("ix_claims_pair", "story", "question", "actor", "said_at"),
-    Index("ix_claims_story_said", "story", "said_at"),
+    # id last: "newest first" orders by (said_at, id), and PostgreSQL can then read the newest
+    # rows of a pair straight off the index (SQLite appends the rowid to every index anyway).
+    Index("ix_claims_pair", "story", "question", "actor", "said_at", "id"),
+    Index("ix_claims_story_said", "story", "said_at", "id"),
     Index("ix_claims_item", "item_id"),
 )
 
