@@ -6,7 +6,7 @@ from bot.errors import SourceError, UserError
 from bot.models import PollReport, Reply, Request, Source
 from bot.services import Services
 from handlers.registry import command, split_args
-from handlers.text import ago, clip
+from handlers.text import ago, clip, count
 
 MAX_URL = 2_000
 
@@ -136,7 +136,7 @@ def poll_summary(reports: list[PollReport]) -> Reply:
             lines.append(f"#{r.source_id} {r.source_name}: {r.new_items} new")
     for r in failed:
         lines.append(f"#{r.source_id} {r.source_name}: {clip(r.error or 'failed', 120)}")
-    return Reply(title=f"Polled {len(reports)} sources", lines=tuple(lines))
+    return Reply(title=f"Polled {count(len(reports), 'source')}", lines=tuple(lines))
 
 
 @command("poll", admin=True)

@@ -11,7 +11,7 @@ from bot.errors import UserError
 from bot.models import ItemRecord, Link, Reply, Request
 from bot.services import Services
 from handlers.registry import command, split_args
-from handlers.text import ago, clip
+from handlers.text import ago, clip, count
 
 MAX_LATEST = 20
 
@@ -37,7 +37,8 @@ async def latest(request: Request, services: Services) -> Reply:
         if item.summary:
             lines.append(f"  {clip(item.summary, 300)}")
     links = tuple(Link(clip(i.title, 80), i.url) for i in found if i.url)
-    return Reply(title=f"Latest {len(found)} relevant items", lines=tuple(lines), links=links)
+    title = f"Latest {count(len(found), 'relevant item')}"
+    return Reply(title=title, lines=tuple(lines), links=links)
 
 
 async def _cluster(item: ItemRecord, services: Services) -> tuple[list[str], bool]:

@@ -28,3 +28,8 @@ def ago(when: dt.datetime | None, now: dt.datetime | None = None) -> str:
 def clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def count(n: int, noun: str) -> str:
+    """'1 source', '3 sources'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
