@@ -21,41 +21,17 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from bench.feeds import feed_path
+from bench.polling import feed_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CONCURRENCY = 32  # per worker, as in bench/polling.py
 TIMEOUT_S = 900.0
-
-
-@contextmanager
-def feeds(n: int) -> Iterator[str]:
-    """bench/feeds.py's server in its own process; yields its base URL on 127.0.0.1."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.feeds", "--feeds", str(n)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        assert proc.stdout is not None
-        port = proc.stdout.readline().strip()
-        if not port.isdigit():
-            raise RuntimeError(f"feed server did not start (said {port!r})")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        if proc.stdin is not None:
-            proc.stdin.close()  # the server stops when its stdin closes
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _dsn(url: str) -> str:
@@ -208,7 +184,7 @@ def run(
     workdir = ROOT / "bench" / ".work" / "scaleout"
     workdir.mkdir(parents=True, exist_ok=True)
     results = []
-    with feeds(n_feeds) as base:
+    with feed_server(n_feeds) as base:
         assert base.startswith("http://127.0.0.1:"), "benchmarks never leave loopback"
         for k in workers:
             results.append(asyncio.run(_one(postgres_url, base, n_feeds, k, workdir)))
