@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.errors import SourceError, UserError
-from bot.models import PollReport, Reply, Request, Source
+from bot.models import PollReport, Reply, Request, Source, utcnow
 from bot.services import Services
 from handlers.registry import command, split_args
 from handlers.text import ago, clip, count
@@ -22,7 +22,8 @@ def _health(s: Source) -> str:
         state = "ok"
     parts = [state, f"last ok {ago(s.last_ok_at)}"]
     if s.enabled:
-        parts.append(f"next {ago(s.next_check_at)}")
+        due = s.next_check_at is None or s.next_check_at <= utcnow()
+        parts.append("due now" if due else f"next {ago(s.next_check_at)}")
     if s.last_error and s.consecutive_failures:
         parts.append(f"error: {clip(s.last_error, 80)}")
     return " · ".join(parts)
