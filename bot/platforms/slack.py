@@ -247,9 +247,9 @@ class SlackPublisher:
         return None
 
 
-async def publisher(settings: Settings, *, api_url: str | None = None) -> SlackPublisher:
-    """A Web-API-only publisher for `claimwatch worker`: no Socket Mode connection and no HTTP
-    server, so Slack sends no events to this process."""
+async def signed_in(settings: Settings, api_url: str | None) -> tuple[AsyncWebClient, Any]:
+    """A Web API client whose bot token Slack has accepted (auth.test), and Slack's answer.
+    A missing or refused token stops start-up with a clear message."""
     if settings.slack_bot_token is None:
         raise ConfigError("SLACK_BOT_TOKEN is not set")
     client = make_client(settings.slack_bot_token.get_secret_value(), api_url)
@@ -258,6 +258,13 @@ async def publisher(settings: Settings, *, api_url: str | None = None) -> SlackP
     except SlackApiError as exc:
         error = exc.response.get("error")
         raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack: {error}") from None
+    return client, who
+
+
+async def publisher(settings: Settings, *, api_url: str | None = None) -> SlackPublisher:
+    """A Web-API-only publisher for `claimwatch worker`: no Socket Mode connection and no HTTP
+    server, so Slack sends no events to this process."""
+    client, who = await signed_in(settings, api_url)
     log.info("Slack: REST publisher signed in as %s (no Socket Mode)", who.get("user"))
     return SlackPublisher(client)
 
@@ -294,14 +301,7 @@ async def start(
     server listens (all interfaces: Slack must reach it); ``api_url`` replaces Slack's Web API
     base URL (tests point it at a fake)."""
     settings = app.settings
-    if settings.slack_bot_token is None:
-        raise ConfigError("SLACK_BOT_TOKEN is not set")
-    client = make_client(settings.slack_bot_token.get_secret_value(), api_url)
-    try:
-        who = await client.auth_test()
-    except SlackApiError as exc:
-        error = exc.response.get("error")
-        raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack: {error}") from None
+    client, who = await signed_in(settings, api_url)
     log.info("Slack: signed in as %s in %s", who.get("user"), who.get("team"))
     app.add_publisher(SlackPublisher(client))
 
