@@ -17,21 +17,21 @@ from typing import Any
 from sqlalchemy import BindParameter, Select, bindparam, func, select, union_all
 
 from bot.ledger.base import LedgerBase
-from bot.ledger.schema import claims, items, sources
+from bot.ledger.schema import claims, items, outlet_name, sources
 from bot.models import Claim, ClaimRecord
 
 
-def _claims_query() -> Select[Any]:
+def _with_item(rows: Any) -> Select[Any]:
+    """Claim rows with where they appeared: the item's link and title, and its outlet."""
     return (
-        select(
-            claims,
-            items.c.url,
-            items.c.title,
-            func.coalesce(items.c.outlet, sources.c.name).label("source_name"),
-        )
-        .join(items, items.c.id == claims.c.item_id)
+        select(rows, items.c.url, items.c.title, outlet_name().label("source_name"))
+        .join(items, items.c.id == rows.c.item_id)
         .join(sources, sources.c.id == items.c.source_id)
     )
+
+
+def _claims_query() -> Select[Any]:
+    return _with_item(claims)
 
 
 @lru_cache(maxsize=64)
@@ -52,17 +52,7 @@ def _heads_query(n_pairs: int, per_pair: int) -> Select[Any]:
         .select()
         for i in range(n_pairs)
     ]
-    heads = union_all(*branches).subquery("heads")
-    return (
-        select(
-            heads,
-            items.c.url,
-            items.c.title,
-            func.coalesce(items.c.outlet, sources.c.name).label("source_name"),
-        )
-        .join(items, items.c.id == heads.c.item_id)
-        .join(sources, sources.c.id == items.c.source_id)
-    )
+    return _with_item(union_all(*branches).subquery("heads"))
 
 
 def to_claim_record(row: Any) -> ClaimRecord:

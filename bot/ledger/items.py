@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, text, update
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.dedupe import best_match
@@ -24,6 +24,7 @@ from bot.ledger.schema import (
     item_signatures,
     items,
     outbox,
+    outlet_name,
     sources,
     subscriptions,
 )
@@ -337,7 +338,7 @@ class ItemsMixin(LedgerBase):
         ).all()
         if not rows:
             names = await conn.scalars(
-                select(func.coalesce(items.c.outlet, sources.c.name))
+                select(outlet_name())
                 .join(sources, sources.c.id == items.c.source_id)
                 .where(items.c.id.in_(members))
                 .order_by(items.c.id)
@@ -367,8 +368,9 @@ class ItemsMixin(LedgerBase):
         return int(result.rowcount or 0)
 
     def _items_query(self) -> Any:
-        name = func.coalesce(items.c.outlet, sources.c.name).label("source_name")
-        return select(items, name).join(sources, sources.c.id == items.c.source_id)
+        return select(items, outlet_name().label("source_name")).join(
+            sources, sources.c.id == items.c.source_id
+        )
 
     async def latest_items(
         self, story: str, n: int, relevant_only: bool = True

@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     DateTime,
     Float,
     ForeignKey,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 
 # Stable constraint names, so migrations can refer to them on both engines.
@@ -93,6 +95,12 @@ items = Table(
     Index("ix_items_url", "url"),
     Index("ix_items_cluster_id", "cluster_id"),
 )
+
+
+def outlet_name() -> ColumnElement[str]:
+    """Who published an item: its own outlet (archive, wire copy), else its source's name."""
+    return func.coalesce(items.c.outlet, sources.c.name)
+
 
 claims = Table(
     "claims",
