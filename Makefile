@@ -8,7 +8,8 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install run chat test lint bench clean
 
-$(STAMP): pyproject.toml
+# setup.py compiles the extractor's hot modules (bot/claims) with mypyc: rebuild when they change.
+$(STAMP): pyproject.toml setup.py $(wildcard bot/claims/*.py)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

@@ -18,6 +18,16 @@ if TYPE_CHECKING:
 ENGINES = ["sqlite", "postgres"]
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Refuse to test a compiled extractor older than its source: Python imports the compiled
+    module first, so the tests would run yesterday's code (`make test` rebuilds it)."""
+    claims = Path(__file__).resolve().parent.parent / "bot" / "claims"
+    for built in claims.glob("*.so"):
+        source = claims / (built.name.split(".", 1)[0] + ".py")
+        if source.exists() and source.stat().st_mtime > built.stat().st_mtime:
+            pytest.exit(f"{built.name} is older than {source.name}: run `make install`", 2)
+
+
 @pytest.fixture(autouse=True)
 def _no_stray_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Settings come from the test, not from the developer's environment."""

@@ -52,7 +52,7 @@ _AFTER_QUOTE_OR_COMMA = re.compile(r"[,”\"]\s*(?:[\w'’.-]+\s+){0,7}$")
 LEAD, TRAIL, CONT, SOURCE = "lead", "trail", "cont", "source"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Mention:
     start: int
     end: int
@@ -61,7 +61,7 @@ class Mention:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Anchor:
     """An attribution in a sentence: the verb's span, who speaks, and how it governs text."""
 

@@ -18,7 +18,7 @@ from bot.claims.lexicon import Lexicon, compile_lexicon
 from bot.claims.pack import StoryPack
 from bot.claims.scan import Scan
 from bot.claims.sentences import split_sentences
-from bot.claims.tokens import words
+from bot.claims.tokens import folded, words
 from bot.models import POLARITY, Claim, Published
 
 _HEADLINE_SOURCE = re.compile(r"^([^:]{2,60}):\s")
@@ -58,8 +58,10 @@ class Extractor:
             return []
         state = _State()
         body: list[Claim] = []
+        fold = folded(text)
         for start, end in split_sentences(text):
-            body.extend(self._sentence(text[start:end], state, headline=False))
+            ws = frozenset(fold[start:end].split()) if fold is not None else None
+            body.extend(self._sentence(text[start:end], state, headline=False, ws=ws))
         heads = self._sentence(title, _State(), headline=True) if title else []
         # A headline restates the body in fewer words ("Seoul:", "reported killed"): keep it only
         # for a topic the body does not cover, or a figure the body does not give.
@@ -76,9 +78,13 @@ class Extractor:
 
     # -- one sentence -------------------------------------------------------------------------
 
-    def _sentence(self, sentence: str, state: _State, headline: bool) -> list[Claim]:
+    def _sentence(
+        self, sentence: str, state: _State, headline: bool, ws: frozenset[str] | None = None
+    ) -> list[Claim]:
+        """The claims of one sentence (``ws``: its `tokens.words`, when the caller has them)."""
         lex = self.lex
-        ws = words(sentence)
+        if ws is None:
+            ws = words(sentence)
         # Set lookups first: most sentences hold no cue or no subject word and stop here.
         sc = cue_word = figure = None
         if lex.subject_gate.maybe(ws):

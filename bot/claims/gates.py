@@ -17,7 +17,7 @@ def norm(text: str) -> str:
     return " ".join(text.lower().replace("’", "'").split())
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Gate:
     """Words a phrase regex cannot match without: a set lookup that rules most sentences out
     before any regex runs. ``maybe`` is never False where the regex would match."""

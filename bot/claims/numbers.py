@@ -31,13 +31,18 @@ _WORDS = rf"(?:a\s+dozen|(?:{_WORD})(?:(?:\s+and)?[\s-]+(?:{_WORD}))*)(?![\w-])"
 _DIGITS = r"\d{1,3}(?:(?:,|[ \u00a0\u202f])\d{3})+(?![\d,])(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE_SUFFIX = r"(?:\s*[kK](?![\w])|\s+(?:thousand|million|billion)(?![\w]))?"
 _NUM = rf"(?:(?:{_DIGITS}){_SCALE_SUFFIX}|{_WORDS})"
+# `first` (a lookahead on the letters a match can start with) lets the engine pass over the
+# other characters without entering the pattern: about twice as fast.
 _NUMBER = (
-    r"(?<![\w.,$€£-])(?:(?P<between>between|from)\s+)?(?P<lo>{num})"
+    r"(?=[\d{first}])(?<![\w.,$€£-])(?:(?P<between>between|from)\s+)?(?P<lo>{num})"
     r"(?:\s*(?:-|–|—|to|and)\s*(?P<hi>{num}))?"
 )
-_NUMBER_RE = re.compile(_NUMBER.format(num=_NUM), re.IGNORECASE)
+_FIRSTS = "".join(sorted({w[0] for w in [*_UNITS, *_SCALES, "a", "between", "from"]}))
+_NUMBER_RE = re.compile(_NUMBER.format(num=_NUM, first=_FIRSTS), re.IGNORECASE)
 # The same without number words, three times faster: for text that has none (most text).
-_FIGURES_RE = re.compile(_NUMBER.format(num=rf"(?:{_DIGITS}){_SCALE_SUFFIX}"), re.IGNORECASE)
+_FIGURES_RE = re.compile(
+    _NUMBER.format(num=rf"(?:{_DIGITS}){_SCALE_SUFFIX}", first="bf"), re.IGNORECASE
+)
 _DIGIT = re.compile(r"\d")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _FIGURE = re.compile(r"([\d, ]*\d(?:\.\d+)?)\s*(k|thousand|million|billion)?$")
@@ -99,7 +104,7 @@ _QUALIFIER_RE = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Number:
     """A figure found in text: ``value`` (low end of a range), ``value_high``, ``qualifier``."""
 
