@@ -19,6 +19,7 @@ _GAP = re.compile(
     r"^(?:\s|,|\b(?:and|both|the|their|its|allies|partners|as well as|together with|has|have|had|"
     r"also|consistently|repeatedly|previously|already|reportedly|officially|publicly|strongly|"
     r"flatly|again|not|yet|could|can|cannot|would|will|did|does|do|on|earlier|later|separately|"
+    r"so far|now|still|once|initially|first|formally|firmly|categorically|swiftly|quickly|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|itself|"
     r"however|meanwhile|who|which)\b)*$",
     re.IGNORECASE,
@@ -46,6 +47,7 @@ _SURNAME = re.compile(
     r"(?:\s+(?:also|later|earlier|then|again|further))?\s+$"
 )
 _AND = re.compile(r"\band\b")
+_COMMA_BEFORE = re.compile(r",\s*(?:\w+\s+){0,2}$")  # ", saying", ", later saying"
 _CLAUSE_SEP = re.compile(r"[,;]")
 _AFTER_QUOTE_OR_COMMA = re.compile(r"[,”\"]\s*(?:[\w'’.-]+\s+){0,7}$")
 
@@ -200,6 +202,10 @@ def find_anchors(lex: Lexicon, sc: Scan, words: frozenset[str] | None = None) ->
         w0 = max(w0, prev)
         if every is None:
             every = find_mentions(lex, sc)
+        if anchors and sentence.endswith("ing", v, v_end) and _COMMA_BEFORE.search(sentence, 0, v):
+            # "Putin thanked Kim ..., saying": a participle speaks for the clause's subject.
+            anchors.append(Anchor(v, v_end, CONT, (), None, carried=True))
+            continue
         group, mentions = _subject(sentence, every, w0, v)
         lead_text = sentence[w0:v]
         if not group:

@@ -33,6 +33,12 @@ _CLAUSE_PUNCT = re.compile(
     re.IGNORECASE,
 )
 _JOINERS = frozenset(["but", "while"])
+# Between two figures, what makes the first a part of the second ("4,000 of the roughly").
+_PART_OF = re.compile(
+    r"\s+(?:out\s+)?of\s+(?:the|an?|its|their|those|some)?\s*(?:estimated|roughly|about|some|"
+    r"approximately|around|nearly|reported|total of)?\s*",
+    re.IGNORECASE,
+)
 _DIGIT = re.compile(r"\d")
 _NEAR_BEFORE, _NEAR_AFTER, _HEAD = 45, 30, 40
 _CACHE_MAX = 4096  # entries per memo table: cues repeat, but not without end
@@ -177,6 +183,10 @@ class ClauseReader:
                 best = n
                 break
         if best is not None:
+            # "4,000 of the roughly 11,000 troops ... killed": the part is the cue's figure.
+            part = next((n for n in numbers if n.end <= best.start and n.start not in clause.used
+                         and _PART_OF.fullmatch(text, n.end, best.start)), None)  # fmt: skip
+            best = part or best
             clause.used.add(best.start)
         return best
 

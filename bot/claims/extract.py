@@ -23,6 +23,11 @@ from bot.models import POLARITY, Claim, Published
 
 _HEADLINE_SOURCE = re.compile(r"^([^:]{2,60}):\s")
 _DIGIT = re.compile(r"\d")
+_ACRONYM_GLOSS = re.compile(r"\s\([A-Z][A-Za-z&.-]{1,9}\)(?=[\s,;:])")
+
+
+def _blank(m: re.Match[str]) -> str:
+    return " " * len(m.group())
 
 
 @dataclass
@@ -58,10 +63,16 @@ class Extractor:
             return []
         state = _State()
         body: list[Claim] = []
-        fold = folded(text)
-        for start, end in split_sentences(text):
+        # "the Joint Chiefs of Staff (JCS) said": the bracketed short name stands between a
+        # speaker and the verb; read the text without it (same offsets), quote it as written.
+        read = _ACRONYM_GLOSS.sub(_blank, text) if "(" in text else text
+        fold = folded(read)
+        for start, end in split_sentences(read):
             ws = frozenset(fold[start:end].split()) if fold is not None else None
-            body.extend(self._sentence(text[start:end], state, headline=False, ws=ws))
+            found = self._sentence(read[start:end], state, headline=False, ws=ws)
+            if found and read is not text and read[start:end] != text[start:end]:
+                found = [replace(c, quote=text[start:end]) for c in found]
+            body.extend(found)
         heads = self._sentence(title, _State(), headline=True) if title else []
         # A headline restates the body in fewer words ("Seoul:", "reported killed"): keep it only
         # for a topic the body does not cover, or a figure the body does not give.
@@ -191,10 +202,11 @@ def _surnames(speaker: str) -> list[str]:
 
 
 def _dedupe(claims: list[Claim]) -> list[Claim]:
-    """One claim per (question, actor, stance, value); a figure beats the same claim without."""
+    """One claim per (question, actor, polarity, value); a figure beats the same claim without.
+    ("acknowledged ... and said": one claim, not a confirmation and an assertion.)"""
     seen: dict[tuple[object, ...], Claim] = {}
     for c in claims:
-        key = (c.question, c.actor, c.stance, c.value, c.value_high)
+        key = (c.question, c.actor, POLARITY[c.stance], c.value, c.value_high)
         if key not in seen or c.confidence > seen[key].confidence:
             seen[key] = c
     valued = {(c.question, c.actor, POLARITY[c.stance]) for c in seen.values() if c.value}

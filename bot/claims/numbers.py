@@ -28,7 +28,7 @@ _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1
 _WORD = trie([*_UNITS, *_SCALES])
 _WORDS = rf"(?:a\s+dozen|(?:{_WORD})(?:(?:\s+and)?[\s-]+(?:{_WORD}))*)(?![\w-])"
 # Thousands grouped by comma or (thin/no-break) space: 12,000 / 12 000.
-_DIGITS = r"\d{1,3}(?:(?:,|[ \u00a0\u202f])\d{3})+(?![\d,])(?:\.\d+)?|\d+(?:\.\d+)?"
+_DIGITS = r"\d{1,3}(?:(?:,|[ \u00a0\u202f])\d{3})+(?!\d|,\d)(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE_SUFFIX = r"(?:\s*[kK](?![\w])|\s+(?:thousand|million|billion)(?![\w]))?"
 _NUM = rf"(?:(?:{_DIGITS}){_SCALE_SUFFIX}|{_WORDS})"
 # `first` (a lookahead on the letters a match can start with) lets the engine pass over the
