@@ -40,7 +40,8 @@ _PART_OF = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
-_NEAR_BEFORE, _NEAR_AFTER, _HEAD = 45, 30, 40
+_NEAR_BEFORE, _NEAR_AFTER, _HEAD, _SUBJECT_BEFORE = 45, 30, 40, 90
+_BREAK = re.compile(r"[,;:()\d]")
 _CACHE_MAX = 4096  # entries per memo table: cues repeat, but not without end
 # A question found in a clause: its id, the cue's start and end in the clause, its figure.
 Found = tuple[str, int, int, "Number | None"]
@@ -82,7 +83,7 @@ class ClauseReader:
     def __init__(self, lex: Lexicon) -> None:
         self.lex = lex
         self._cues: dict[str, tuple[str, ...]] = {}  # matched cue text -> questions
-        self._stances = StanceReader(lex)
+        self.stances = StanceReader(lex)
 
     def claims(
         self, sc: Scan, clause: Clause, anchors: list[tuple[Anchor, Who]], headline: bool
@@ -135,7 +136,7 @@ class ClauseReader:
                 if not headline:
                     continue
                 who = Who((MEDIA,), None, 0.4)
-            stance = self._stances.stance(
+            stance = self.stances.stance(
                 sc, clause.start, clause.end, clause.words, start, who.verb
             )
             for actor in who.actors:
@@ -173,7 +174,12 @@ class ClauseReader:
         for n in numbers:
             if n.start in clause.used or (max_value is not None and n.value > max_value):
                 continue
-            if n.end <= start and start - n.end <= _NEAR_BEFORE:
+            # The figure may be the subject of the cue further back, with nothing between
+            # them but words ("1,100 soldiers are estimated to have been killed").
+            if n.end <= start and (
+                start - n.end <= _NEAR_BEFORE
+                or (start - n.end <= _SUBJECT_BEFORE and not _BREAK.search(text, n.end, start))
+            ):
                 if sc.has("cue", cs + n.end, cs + start) or _other_people(self.lex, text, n):
                     continue  # another cue owns it, or it counts someone else
                 best = n

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from bot.claims.attribution import SOURCE, Anchor, find_anchors, find_mentions
-from bot.claims.clause import MEDIA, ClauseReader, Who, clauses
+from bot.claims.clause import MEDIA, ClauseReader, Who, clauses, govern
 from bot.claims.lexicon import Lexicon, compile_lexicon
 from bot.claims.pack import StoryPack
 from bot.claims.scan import Scan
@@ -22,6 +22,7 @@ from bot.claims.tokens import folded, words
 from bot.models import POLARITY, Claim, Published
 
 _HEADLINE_SOURCE = re.compile(r"^([^:]{2,60}):\s")
+_HEADLINE_TRAIL = re.compile(r"(?::|\s[-–—|])\s+([^:\-–—|]{2,40})$")
 _DIGIT = re.compile(r"\d")
 _ACRONYM_GLOSS = re.compile(r"\s\([A-Z][A-Za-z&.-]{1,9}\)(?=[\s,;:])")
 
@@ -39,6 +40,7 @@ class _State:
     # Sentences without a claim since the last one: (sentence, its words, its scan if made).
     pending: list[tuple[str, frozenset[str], Scan | None]] = field(default_factory=list)
     names: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)  # surname ->
+    topic: str = ""  # the question of the last claim: what "the reports" refers to
 
 
 class Extractor:
@@ -49,6 +51,13 @@ class Extractor:
         self.lex: Lexicon = compile_lexicon(pack)
         self._clauses = ClauseReader(self.lex)
         self._counting = any(q.value == "count" for q in self.lex.questions.values())
+        # An item's topic until a claim names one: the story's first question (its core).
+        self._default_topic = next(iter(self.lex.questions), "")
+
+    def _topic(self, question: str) -> str:
+        """The topic a claim leaves behind: a count's topic is what it counts (deployed)."""
+        rule = self.lex.questions[question]
+        return rule.subsumes[0] if rule.value == "count" and rule.subsumes else question
 
     def extract(
         self,
@@ -61,7 +70,7 @@ class Extractor:
         title, text = title or "", text or ""
         if not self.pack.is_relevant(title, text):
             return []
-        state = _State()
+        state = _State(topic=self._default_topic)
         body: list[Claim] = []
         # "the Joint Chiefs of Staff (JCS) said": the bracketed short name stands between a
         # speaker and the verb; read the text without it (same offsets), quote it as written.
@@ -70,6 +79,8 @@ class Extractor:
         for start, end in split_sentences(read):
             ws = frozenset(fold[start:end].split()) if fold is not None else None
             found = self._sentence(read[start:end], state, headline=False, ws=ws)
+            if found:
+                state.topic = self._topic(found[-1].question)
             if found and read is not text and read[start:end] != text[start:end]:
                 found = [replace(c, quote=text[start:end]) for c in found]
             body.extend(found)
@@ -108,6 +119,10 @@ class Extractor:
             or not ((cue_word and sc.has("cue")) or figure)
             or not (sc.has("subject") or sc.has("anaphor_subject"))
         ):
+            if not headline and lex.refusal_gate.maybe(ws):
+                carried = self._carried(sentence, ws, sc, state)
+                if carried is not None:
+                    return carried
             # No claim here, but it may name the speaker a later "he said" refers to: resolve
             # it only if that happens (most sentences never need it).
             state.pending.append((sentence, ws, sc))
@@ -119,6 +134,34 @@ class Extractor:
         for clause in clauses(sentence, ws):
             claims.extend(self._clauses.claims(sc, clause, anchors, headline))
         return claims
+
+    def _carried(
+        self, sentence: str, ws: frozenset[str], sc: Scan | None, state: _State
+    ) -> list[Claim] | None:
+        """A denial, doubt or deflection of "the reports" with no cue of its own ("This is
+        fake news," Peskov said): about the item's topic so far. None: not such a sentence."""
+        lex = self.lex
+        quoted = any(q in sentence for q in '"“”')
+        if not (quoted or lex.topic_ref_gate.maybe(ws)):
+            return None
+        sc = sc or lex.index.scan(sentence)
+        if not (quoted or sc.has("topic_refs")):
+            return None
+        anchors = self._resolve(find_anchors(lex, sc, ws), sentence, state)
+        who = govern(anchors, 0)
+        if who is None or not who.actors or who.actors == (MEDIA,):
+            return []
+        stance = self._clauses.stances.stance(sc, 0, len(sentence), ws, len(sentence), who.verb)
+        if stance not in ("denies", "doubts", "deflects") or not (
+            sc.has(stance) or lex.stance_index.scan(who.verb).has(stance)
+        ):
+            return []  # a negation alone ("did not say") refuses nothing in particular
+        return [
+            Claim(question=state.topic, actor=actor, stance=stance, value=None,
+                  value_high=None, qualifier=None, speaker=who.speaker, quote=sentence,
+                  confidence=round(who.confidence - 0.2, 2))
+            for actor in who.actors
+        ]  # fmt: skip
 
     def _catch_up(self, state: _State) -> None:
         """Resolve the skipped sentences since the last claim, to know the last named actor."""
@@ -135,13 +178,14 @@ class Extractor:
                 state.actors, state.speaker = (named[0].actor or "",), None
 
     def _headline_anchor(self, sc: Scan) -> list[tuple[Anchor, Who]]:
-        m = _HEADLINE_SOURCE.match(sc.text)
+        """The source a headline names first ("NIS: ...") or last ("...: JCS", "... - Zelensky")."""
+        m = _HEADLINE_SOURCE.match(sc.text) or _HEADLINE_TRAIL.search(sc.text)
         if not m:
             return []
-        mentions = [x for x in find_mentions(self.lex, sc, 0, m.end(1)) if x.actor]
+        mentions = [x for x in find_mentions(self.lex, sc, m.start(1), m.end(1)) if x.actor]
         if not mentions:
             return []
-        anchor = Anchor(0, m.end(), SOURCE, (mentions[-1].actor or "",), None)
+        anchor = Anchor(m.start(), m.end(), SOURCE, (mentions[-1].actor or "",), None)
         return [(anchor, Who(anchor.actors, None, 0.6))]
 
     def _resolve(

@@ -135,6 +135,8 @@ class Lexicon:
     stance_gates: tuple[Gate, ...]  # in the order of stance_res
     verb_gate: Gate
     source_gate: Gate
+    refusal_gate: Gate  # any phrase of the stances that are not assertions (doubts ... denies)
+    topic_ref_gate: Gate
     # Every phrase list above in one automaton: "cue", "subject", "anaphor_subject", "verb",
     # "source", "alias", "mention", the stances by name and the term lists as "terms.NAME".
     index: PhraseIndex
@@ -210,6 +212,7 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
         "mention": [*anaphors, *countries, *relays, *roles, *aliases],
         **{s: _list(stances, s) for s in stance_order},
         "negations": _list(stances, "negations"),
+        "topic_refs": _list(ex, "topic_refs"),
         **{f"terms.{k}": _list(terms, k) for k in terms},
     }
     return Lexicon(
@@ -264,4 +267,6 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
         stance_gates=tuple(gate(_list(stances, s)) for s in stance_order),
         verb_gate=gate(_list(attribution, "verbs")),
         source_gate=gate(_list(attribution, "sources")),
+        refusal_gate=gate([p for s in stance_order[:3] for p in _list(stances, s)]),
+        topic_ref_gate=gate(_list(ex, "topic_refs")),
     )
