@@ -142,3 +142,101 @@ def test_unrelated_items_yield_nothing(ex: Extractor) -> None:
         )
         == []
     )
+
+
+# -- forms found on news copy written apart from the rules (tests/data/claims-fresh-*.jsonl) --
+
+
+def test_figure_followed_by_a_comma_keeps_its_thousands(ex: Extractor) -> None:
+    got = run(ex, "The number of North Korean troops in Russia has grown to roughly 7,500, the "
+                  "NIS told lawmakers on Friday.")  # fmt: skip
+    assert ("troops.count", "kr.nis", "asserts", 7500) in got
+    assert not any(v == 7 for *_, v in got)
+
+
+def test_bracketed_short_name_between_speaker_and_verb(ex: Extractor) -> None:
+    text = ("Some 900 North Korean soldiers have been killed or wounded, Seoul's Joint Chiefs "
+            "of Staff (JCS) said on Tuesday.")  # fmt: skip
+    claims = ex.extract("Update on North Korea and Russia", text)
+    assert ("casualties.total", "kr.military", "asserts", 900) in keys(claims)
+    assert all("(JCS)" in c.quote for c in claims)  # quoted as written
+
+
+def test_quoted_as_saying_is_attribution(ex: Extractor) -> None:
+    got = run(ex, "North Korea has sent about 14,000 troops, the National Intelligence Service "
+                  "was quoted as saying.")  # fmt: skip
+    assert ("troops.count", "kr.nis", "asserts", 14000) in got
+
+
+def test_participle_speaks_for_the_sentence_subject(ex: Extractor) -> None:
+    got = run(ex, "Putin thanked Kim Jong Un for the help, saying North Korean troops had fought "
+                  "bravely near Sudzha.")  # fmt: skip
+    assert any(q == "troops.combat" and a == "ru.government" for q, a, *_ in got)
+    assert not any(a == "kp.government" for _, a, *_ in got)
+
+
+def test_part_of_a_larger_figure(ex: Extractor) -> None:
+    got = run(ex, "Nearly 2,500 of the estimated 12,000 North Korean soldiers sent there have "
+                  "been killed or wounded, Ukraine's military intelligence said.")  # fmt: skip
+    assert ("casualties.total", "ua.intelligence", "asserts", 2500) in got
+    assert ("troops.count", "ua.intelligence", "asserts", 12000) in got
+
+
+def test_figure_as_subject_of_a_distant_casualty_verb(ex: Extractor) -> None:
+    got = run(ex, "About 650 North Korean soldiers are now believed to have been killed in the "
+                  "fighting, the Pentagon said.")  # fmt: skip
+    assert ("casualties.killed", "us.government", "asserts", 650) in got
+    assert not any(q == "troops.count" for q, *_ in got)
+
+
+def test_a_figure_with_its_own_purpose_is_not_a_casualty(ex: Extractor) -> None:
+    got = run(ex, "Pyongyang sent at least 2,000 more soldiers in March to replace its losses, "
+                  "according to the JCS.")  # fmt: skip
+    assert ("troops.count", "kr.military", "asserts", 2000) in got
+    assert not any(q.startswith("casualties") and v == 2000 for q, _, _, v in got)
+
+
+def test_refusal_of_the_reports_takes_the_item_topic(ex: Extractor) -> None:
+    got = run(
+        ex,
+        "Seoul said thousands of North Korean troops had been sent to Russia. "
+        '"These reports are a fabrication," Kremlin spokesman Dmitry Peskov said.',
+    )
+    assert ("troops.deployed", "ru.government", "denies", None) in got
+
+
+def test_refusal_without_reference_is_not_a_claim(ex: Extractor) -> None:
+    got = run(ex, "Seoul said thousands of North Korean troops had been sent to Russia. Lavrov "
+                  "rejected a Western peace proposal on Tuesday.")  # fmt: skip
+    assert not any(a == "ru.government" for _, a, *_ in got)
+
+
+def test_captured_by_the_other_side(ex: Extractor) -> None:
+    got = run(ex, "Ukrainian troops captured three North Korean soldiers near Sudzha, the SBU "
+                  "said.")  # fmt: skip
+    assert ("prisoners", "ua.intelligence", "asserts", 3) in got
+    assert not any(q == "troops.count" for q, *_ in got)
+
+
+def test_prisoner_in_a_place_named_after_a_side(ex: Extractor) -> None:
+    got = run(ex, "Kyiv took one North Korean soldier prisoner in Russia's Belgorod region, "
+                  "Zelensky said.")  # fmt: skip
+    assert ("prisoners", "ua.government", "asserts", 1) in got
+
+
+def test_place_opening_the_sentence_qualifies_the_title(ex: Extractor) -> None:
+    got = run(ex, "In Kyiv, the defence ministry said North Korean units were fighting in "
+                  "Kursk.")  # fmt: skip
+    assert any(q == "troops.combat" and a == "ua.government" for q, a, *_ in got)
+
+
+def test_headline_source_at_the_end(ex: Extractor) -> None:
+    claims = ex.extract("Some 1,300 North Korean soldiers killed or wounded - Zelensky", "")
+    assert ("casualties.total", "ua.government", "asserts", 1300) in keys(claims)
+
+
+def test_one_claim_per_polarity(ex: Extractor) -> None:
+    claims = ex.extract("Update on North Korea and Russia", "NATO confirmed and said that North "
+                        "Korean troops had been sent to Russia.")  # fmt: skip
+    deployed = [c for c in claims if c.question == "troops.deployed" and c.actor == "nato"]
+    assert len(deployed) == 1

@@ -29,6 +29,8 @@ _LIST_HEAD = re.compile(r"(?:^|[,;:]\s*|\bboth\s+)(?:both\s+|the\s+)?$", re.IGNO
 _CONTINUATION = re.compile(r"^[\s,;]*(?:(?:and|but|while|also|adding|then)\b[\s,]*)*$", re.I)
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?(?:\s+[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?){1,3}")
 _BEFORE_ROLE = re.compile(r"(?:['’]s)?\s+(?:[\w-]+\s+){0,2}$")
+_PLACE_OPENS = re.compile(r"\s*(?:In|From|Back in|Over in|Meanwhile in|Meanwhile,\s+in)\s+")
+_PLACE_COMMA = re.compile(r",\s+(?:the\s+)?(?:[\w-]+\s+)?")
 _AFTER_ROLE_COUNTRY = re.compile(r"\s+(?:of|in)\s+(?:the\s+)?")
 _IN_TITLE = re.compile(r"\b(?:for|of the|on)\s+$")
 _TITLE_ENDS = ("for", "of the", "on")
@@ -98,7 +100,18 @@ def find_mentions(lex: Lexicon, sc: Scan, start: int = 0, end: int | None = None
             # The country qualifying a title: "Ukraine's military intelligence chief",
             # "South Korea's main spy agency", "the defence minister of South Korea".
             prev = found[-1] if found else None
-            if prev and prev.kind == "country" and _BEFORE_ROLE.match(text, prev.end, s0):
+            if (
+                prev
+                and prev.kind == "country"
+                and (
+                    _BEFORE_ROLE.match(text, prev.end, s0)
+                    # "In Seoul, the defence ministry said": the place opening the sentence.
+                    or (
+                        _PLACE_OPENS.fullmatch(text, 0, prev.start)
+                        and _PLACE_COMMA.fullmatch(text, prev.end, s0)
+                    )
+                )
+            ):
                 found.pop()
                 s0, ckey = prev.start, lex.countries.get(norm(prev.text))
             else:

@@ -41,7 +41,10 @@ _PART_OF = re.compile(
 )
 _DIGIT = re.compile(r"\d")
 _NEAR_BEFORE, _NEAR_AFTER, _HEAD, _SUBJECT_BEFORE = 45, 30, 40, 90
-_BREAK = re.compile(r"[,;:()\d]")
+_RELATIVE = re.compile(r"(?:\s+(?:that|who|which|whom|it|they|we|he|she))+\s*", re.IGNORECASE)
+_HELPER_TO_CUE = re.compile(
+    r"(?:\s+[\w'’-]+){0,6}?\s+(?:have|has|had|were|was|are|is|been|being)\b[^,;:()\d]*"
+)
 _CACHE_MAX = 4096  # entries per memo table: cues repeat, but not without end
 # A question found in a clause: its id, the cue's start and end in the clause, its figure.
 Found = tuple[str, int, int, "Number | None"]
@@ -109,10 +112,21 @@ class ClauseReader:
                     if not needs[qid]:
                         continue
                 n0, n1 = max(0, c0 - 80), c1 + 40
-                if not (sc.has("subject", n0, n1) or sc.has("anaphor_subject", n0, n1)):
+                if not (
+                    sc.has("subject", n0, n1)
+                    or sc.has("anaphor_subject", n0, n1)
+                    # "North Korea sent ..., while 4,000 soldiers were killed": soldiers near
+                    # the cue, the subject earlier in the sentence.
+                    or (lex.troops is not None and sc.has(lex.troops, n0, n1)
+                        and sc.has("subject", 0, c0))
+                ):  # fmt: skip
                     continue  # the cue is about someone else ("Russia and Ukraine swapped ...")
                 before = text[:m_start]
-                if other_sides and lex.other_sides_re.search(before[-40:]):
+                if (
+                    other_sides
+                    and not rule.done_by_others
+                    and lex.other_sides_re.search(before[-40:])
+                ):
                     continue  # "Russian forces fighting": about someone else
                 if hypothetical and lex.hypothetical_re.search(before):
                     continue  # "if", "whether", "how many": asked, not claimed
@@ -177,14 +191,14 @@ class ClauseReader:
             # The figure may be the subject of the cue further back, with nothing between
             # them but words ("1,100 soldiers are estimated to have been killed").
             if n.end <= start and (
-                start - n.end <= _NEAR_BEFORE
-                or (start - n.end <= _SUBJECT_BEFORE and not _BREAK.search(text, n.end, start))
+                (start - n.end <= _NEAR_BEFORE and self._next_to(text, n, start))
+                or (start - n.end <= _SUBJECT_BEFORE and self._subject_of(text, n, start))
             ):
-                if sc.has("cue", cs + n.end, cs + start) or _other_people(self.lex, text, n):
+                if self._owned(sc, cs + n.end, cs + start) or _other_people(self.lex, text, n):
                     continue  # another cue owns it, or it counts someone else
                 best = n
             elif best is None and n.start >= end and n.start - end <= _NEAR_AFTER:
-                if sc.has("cue", cs + end, cs + n.start) or _other_people(self.lex, text, n):
+                if self._owned(sc, cs + end, cs + n.start) or _other_people(self.lex, text, n):
                     continue
                 best = n
                 break
@@ -195,6 +209,34 @@ class ClauseReader:
             best = part or best
             clause.used.add(best.start)
         return best
+
+    def _next_to(self, text: str, n: Number, cue: int) -> bool:
+        """Whether figure ``n`` before a cue goes with it: it names no soldiers ("400 killed"),
+        or the soldiers it names are the cue's ("300 troops killed", "... have been killed"),
+        not soldiers sent for something else ("2,000 soldiers sent to replace its losses")."""
+        noun = self.lex.count_noun_re.match(text, n.end, cue)
+        return (
+            noun is None
+            or not text[noun.end() : cue].strip()
+            or _HELPER_TO_CUE.fullmatch(text, noun.end(), cue) is not None
+            or _RELATIVE.fullmatch(text, noun.end(), cue) is not None  # "soldiers it captured"
+        )
+
+    def _subject_of(self, text: str, n: Number, cue: int) -> bool:
+        """Whether figure ``n`` names the soldiers a later cue's verb is about ("1,100 North
+        Korean soldiers are estimated to have been killed"): a noun, then the verb's helper."""
+        noun = self.lex.count_noun_re.match(text, n.end, cue)
+        return bool(noun and _HELPER_TO_CUE.fullmatch(text, noun.end(), cue))
+
+    def _owned(self, sc: Scan, a: int, b: int) -> bool:
+        """Whether a cue that takes a figure of its own stands in sc.text[a:b] ("sent" takes
+        none: "11,000 soldiers it sent have been killed")."""
+        questions = self.lex.questions
+        return any(
+            questions[q].value == "near"
+            for c0, c1 in sc.find("cue", a, b)
+            for q in self._questions(sc.text[c0:c1])
+        )
 
     def _counts(self, sc: Scan, text: str, clause: Clause) -> list[Found]:
         """Figures that name soldiers: "12,000 troops", "sent 1,500", "soldiers, about 3,000"."""
@@ -215,6 +257,15 @@ class ClauseReader:
                 tail_ok = lex.count_noun_re.match(text, n.end) is not None and not (
                     _other_people(lex, text, n)
                 )
+                if not tail_ok:
+                    # "8,000 of the estimated 10,000 soldiers": a part of a troop figure.
+                    whole = next((m for m in _numbers(text, clause) if m.start > n.end), None)
+                    tail_ok = bool(
+                        whole
+                        and _PART_OF.fullmatch(text, n.end, whole.start)
+                        and lex.count_noun_re.match(text, whole.end)
+                        and not _other_people(lex, text, whole)
+                    )
                 h0, h1 = cs + max(0, n.start - _HEAD), cs + n.start
                 head_ok = bool(
                     not _DIGIT.search(sc.text, h0, h1)

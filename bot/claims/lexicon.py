@@ -93,6 +93,9 @@ class QuestionRule:
     needs_gate: Gate | None
     max_value: float | None
     subsumes: tuple[str, ...]
+    # The other sides act on the subject here ("Ukrainian forces captured two North Koreans"):
+    # a cue right after one of them is still about the subject.
+    done_by_others: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,7 @@ class Lexicon:
     stance_gates: tuple[Gate, ...]  # in the order of stance_res
     verb_gate: Gate
     source_gate: Gate
+    troops: str | None  # the term list naming the subject's members ("terms.NAME"), if any
     refusal_gate: Gate  # any phrase of the stances that are not assertions (doubts ... denies)
     topic_ref_gate: Gate
     # Every phrase list above in one automaton: "cue", "subject", "anaphor_subject", "verb",
@@ -173,6 +177,7 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
             needs_gate=gate(_list(terms, needs)) if needs else None,
             max_value=spec.get("max_value"),
             subsumes=tuple(spec.get("subsumes", ())),
+            done_by_others=bool(spec.get("done_by_others", False)),
         )
         for cue in q.cues:
             cue_questions.setdefault(norm(cue), []).append(q.id)
@@ -227,7 +232,9 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
             rf"(?:{phrases_re(_list(ex, 'other_sides')).pattern})\s+(?:[\w-]+\s+)?$", re.IGNORECASE
         ),
         other_people_re=re.compile(
-            rf"\s*(?:[\w'’-]+\s+)?(?:{phrases_re(_list(ex, 'other_people')).pattern})",
+            # One word may come between ("eight Russian"), not a preposition ("in Russia's").
+            rf"\s*(?:(?!(?:in|at|on|near|from|inside|into|across|of|to|for)\b)[\w'’-]+\s+)?"
+            rf"(?:{phrases_re(_list(ex, 'other_people')).pattern})",
             re.IGNORECASE,
         ),
         army_size_re=phrases_re(_list(ex, "army_size")),
@@ -267,6 +274,7 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
         stance_gates=tuple(gate(_list(stances, s)) for s in stance_order),
         verb_gate=gate(_list(attribution, "verbs")),
         source_gate=gate(_list(attribution, "sources")),
+        troops=f"terms.{ex['members']}" if ex.get("members") in terms else None,
         refusal_gate=gate([p for s in stance_order[:3] for p in _list(stances, s)]),
         topic_ref_gate=gate(_list(ex, "topic_refs")),
     )
