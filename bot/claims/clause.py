@@ -188,12 +188,7 @@ class ClauseReader:
         for n in numbers:
             if n.start in clause.used or (max_value is not None and n.value > max_value):
                 continue
-            # The figure may be the subject of the cue further back, with nothing between
-            # them but words ("1,100 soldiers are estimated to have been killed").
-            if n.end <= start and (
-                (start - n.end <= _NEAR_BEFORE and self._next_to(text, n, start))
-                or (start - n.end <= _SUBJECT_BEFORE and self._subject_of(text, n, start))
-            ):
+            if n.end <= start and self._goes_with(text, n, start):
                 if self._owned(sc, cs + n.end, cs + start) or _other_people(self.lex, text, n):
                     continue  # another cue owns it, or it counts someone else
                 best = n
@@ -210,23 +205,21 @@ class ClauseReader:
             clause.used.add(best.start)
         return best
 
-    def _next_to(self, text: str, n: Number, cue: int) -> bool:
-        """Whether figure ``n`` before a cue goes with it: it names no soldiers ("400 killed"),
-        or the soldiers it names are the cue's ("300 troops killed", "... have been killed"),
-        not soldiers sent for something else ("2,000 soldiers sent to replace its losses")."""
+    def _goes_with(self, text: str, n: Number, cue: int) -> bool:
+        """Whether figure ``n``, before a cue, is the cue's: close by, naming no soldiers
+        ("400 killed") or the cue's soldiers ("300 troops killed", "the two soldiers it
+        captured"); or further back as the subject of the cue's verb ("1,100 soldiers are
+        estimated to have been killed"). Not soldiers sent for something else ("2,000
+        soldiers sent to replace its losses")."""
+        gap = cue - n.end
+        if gap > _SUBJECT_BEFORE:
+            return False
         noun = self.lex.count_noun_re.match(text, n.end, cue)
-        return (
-            noun is None
-            or not text[noun.end() : cue].strip()
-            or _HELPER_TO_CUE.fullmatch(text, noun.end(), cue) is not None
-            or _RELATIVE.fullmatch(text, noun.end(), cue) is not None  # "soldiers it captured"
-        )
-
-    def _subject_of(self, text: str, n: Number, cue: int) -> bool:
-        """Whether figure ``n`` names the soldiers a later cue's verb is about ("1,100 North
-        Korean soldiers are estimated to have been killed"): a noun, then the verb's helper."""
-        noun = self.lex.count_noun_re.match(text, n.end, cue)
-        return bool(noun and _HELPER_TO_CUE.fullmatch(text, noun.end(), cue))
+        if noun is None or not text[noun.end() : cue].strip():
+            return gap <= _NEAR_BEFORE
+        if _HELPER_TO_CUE.fullmatch(text, noun.end(), cue):
+            return True
+        return gap <= _NEAR_BEFORE and _RELATIVE.fullmatch(text, noun.end(), cue) is not None
 
     def _owned(self, sc: Scan, a: int, b: int) -> bool:
         """Whether a cue that takes a figure of its own stands in sc.text[a:b] ("sent" takes
