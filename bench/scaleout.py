@@ -20,9 +20,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,32 +29,6 @@ from bench.polling import feed_server
 ROOT = Path(__file__).resolve().parent.parent
 CONCURRENCY = 32  # per worker, as in bench/polling.py
 TIMEOUT_S = 900.0
-
-
-def _dsn(url: str) -> str:
-    return "postgresql://" + url.split("://", 1)[1]
-
-
-@asynccontextmanager
-async def scratch_database(server_url: str) -> AsyncIterator[str]:
-    """A new database on the server of ``server_url``; dropped at the end."""
-    import asyncpg
-
-    name = f"cw_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(_dsn(server_url))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    root, _, _ = server_url.rpartition("/")
-    try:
-        yield f"{root}/{name}"
-    finally:
-        admin = await asyncpg.connect(_dsn(server_url))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 def _cpu_s(pid: int) -> float:
@@ -84,9 +55,10 @@ async def _one(server_url: str, base: str, n: int, k: int, workdir: Path) -> dic
 
     from bot.ledger import Ledger
     from bot.ledger.schema import items, sources
+    from bot.ledger.scratch import scratch_database
     from bot.models import utcnow
 
-    async with scratch_database(server_url) as url:
+    async with scratch_database(server_url, "cw_bench_") as url:
         ledger = await Ledger.open(url)
         try:
             for i in range(n):
