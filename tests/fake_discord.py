@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from loopback import LoopbackServer
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
 _counter = itertools.count(1)
@@ -63,8 +64,11 @@ class Member:
     roles: list[int] = field(default_factory=list)
 
 
-class FakeDiscord:
+class FakeDiscord(LoopbackServer):
+    handler_cancellation = True
+
     def __init__(self) -> None:
+        super().__init__()
         self.app_id = snowflake()
         self.bot_id = self.app_id
         self.guild_id = snowflake()
@@ -94,13 +98,10 @@ class FakeDiscord:
         self._nonces: dict[str, dict[str, Any]] = {}
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = 0
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     # ---- server ------------------------------------------------------------------------
 
-    async def start(self) -> FakeDiscord:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         api = "/api/v10"
         app.router.add_get(f"{api}/users/@me", self._me)
         app.router.add_get(f"{api}/oauth2/applications/@me", self._application)
@@ -115,20 +116,11 @@ class FakeDiscord:
             "*", f"{api}/webhooks/{{aid}}/{{token}}/messages/@original", self._original
         )
         app.router.add_get("/gateway", self._gateway)
-        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert isinstance(server, asyncio.base_events.Server)
-        self.port = server.sockets[0].getsockname()[1]
-        return self
 
     async def close(self) -> None:
         for ws in list(self._sockets):
             await ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await super().close()
 
     @property
     def api_base(self) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from loopback import LoopbackServer
 
 BOT_TOKEN = "xoxb-fake"
 APP_TOKEN = "xapp-fake"
@@ -81,10 +82,9 @@ def block_problems(blocks: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
-class FakeSlack:
+class FakeSlack(LoopbackServer):
     def __init__(self, host: str = "127.0.0.1") -> None:
-        self.host = host
-        self.port = 0
+        super().__init__(host)
         self.calls: list[Call] = []
         self.history: dict[str, list[dict[str, Any]]] = {}  # channel -> messages, newest first
         self.responses: dict[str, list[dict[str, Any]]] = {}  # response_url name -> bodies
@@ -93,40 +93,18 @@ class FakeSlack:
         self.sockets: list[Socket] = []
         self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------
 
-    async def start(self) -> FakeSlack:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{name}", self._respond)
         app.router.add_get("/link", self._socket)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, 0)
-        await site.start()
-        server = site._server
-        assert isinstance(server, asyncio.base_events.Server)
-        self.port = server.sockets[0].getsockname()[1]
-        return self
 
     async def close(self) -> None:
         for sock in self.sockets:
             await sock.ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeSlack:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    @property
-    def base(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        await super().close()
 
     @property
     def api_url(self) -> str:

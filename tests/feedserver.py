@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
+from loopback import LoopbackServer
 
 
 @dataclass
@@ -29,47 +30,23 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FeedServer:
+class FeedServer(LoopbackServer):
     """An aiohttp.web server on ``host`` (127.0.0.1 by default), on a free port.
 
     ``hits[path]`` counts requests per path; ``seen_headers[path]`` holds the last request's
     headers.
     """
 
+    handler_cancellation = True
+
     def __init__(self, host: str = "127.0.0.1") -> None:
-        self.host = host
-        self.port = 0
+        super().__init__(host)
         self.routes: dict[str, Route] = {}
         self.hits: Counter[str] = Counter()
         self.seen_headers: dict[str, dict[str, str]] = {}
-        self._runner: web.AppRunner | None = None
 
-    async def start(self) -> FeedServer:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, 0)
-        await site.start()
-        server = site._server
-        assert isinstance(server, asyncio.base_events.Server)
-        self.port = server.sockets[0].getsockname()[1]
-        return self
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FeedServer:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    @property
-    def base(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base + path

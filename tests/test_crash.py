@@ -21,9 +21,10 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from conftest import make_settings
+from conftest import make_settings, process_env
 from feeds import Story, rss, unrelated
 from feedserver import FeedServer
+from loopback import LoopbackServer
 
 from bot.app import App
 
@@ -33,31 +34,20 @@ FEEDS = 3
 CHANNELS = ("chan-a", "chan-b")
 
 
-class FakePlatform:
+class FakePlatform(LoopbackServer):
     """Records every accepted message. A repeated idempotency key gets the first message's id
     back (and is counted as a resend); some first attempts fail with 503 (seeded)."""
 
     def __init__(self, rng: random.Random) -> None:
+        super().__init__()
         self.rng = rng
         self.messages: list[dict[str, str]] = []
         self.by_key: dict[str, int] = {}
         self.resends = 0
         self.failures = 0
-        self.port = 0
-        self._runner: web.AppRunner | None = None
 
-    async def start(self) -> None:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/post", self._post)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     async def _post(self, request: web.Request) -> web.Response:
         key = request.headers["Idempotency-Key"]
@@ -116,20 +106,16 @@ async def test_sigkill_at_random_moments_loses_nothing_and_posts_nothing_twice(
         for channel in CHANNELS:
             await app.ledger.subscribe("fake", channel, app.pack.id, "instant", "t")
 
-    env = {
-        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
-        "DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": ledger_url,
-        "SEED_SOURCES": "0",
-        "LOAD_ARCHIVE": "0",
-        "ALLOW_PRIVATE_SOURCES": "127.0.0.1/32",
-        "POLL_TICK_S": "1",
-        "DELIVERY_INTERVAL_S": "0.2",
-        "LEASE_S": "5",
-        "FETCH_TIMEOUT_S": "2",
-        "LOG_LEVEL": "WARNING",
-        "FAKE_PLATFORM_URL": f"http://127.0.0.1:{fake.port}/post",
-    }
+    env = process_env(
+        tmp_path,
+        ledger_url,
+        POLL_TICK_S="1",
+        DELIVERY_INTERVAL_S="0.2",
+        LEASE_S="5",
+        FETCH_TIMEOUT_S="2",
+        LOG_LEVEL="WARNING",
+        FAKE_PLATFORM_URL=fake.base + "/post",
+    )
 
     zygote = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -9,19 +9,22 @@ from collections import Counter
 from typing import Any
 
 from aiohttp import web
+from loopback import LoopbackServer
 
 
-class WebhookSink:
+class WebhookSink(LoopbackServer):
     def __init__(self, delay_s: float = 0.0) -> None:
+        super().__init__()
         self.delay_s = delay_s
-        self.port = 0
         self.posts: Counter[str] = Counter()  # every POST, per key
         self.alerts: dict[str, dict[str, Any]] = {}  # the first body per key
-        self._runner: web.AppRunner | None = None
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post("/hook", self._handle)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
+        return self.base + "/hook"
 
     async def _handle(self, request: web.Request) -> web.Response:
         key = request.headers.get("Idempotency-Key", "")
@@ -31,17 +34,3 @@ class WebhookSink:
         self.posts[key] += 1
         self.alerts.setdefault(key, body)
         return web.json_response({"ok": True, "duplicate": self.posts[key] > 1})
-
-    async def __aenter__(self) -> WebhookSink:
-        app = web.Application()
-        app.router.add_post("/hook", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
