@@ -13,7 +13,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from bot.config import Settings, load_settings
@@ -95,10 +95,23 @@ class _Closable(Protocol):
     async def close(self) -> None: ...
 
 
-async def add_rest_publishers(app: App, *, chat: bool) -> list[_Closable]:
+@contextlib.asynccontextmanager
+async def _serving(settings: Settings, role: str) -> AsyncIterator[tuple[App, asyncio.Event]]:
+    """The App of a command that runs until stopped, and the event SIGINT or SIGTERM sets."""
+    from bot.app import App
+
+    stop = asyncio.Event()
+    _install_stop(stop)
+    async with App(settings, role=role) as app:
+        freeze_startup_heap()
+        yield app, stop
+
+
+@contextlib.asynccontextmanager
+async def rest_publishers(app: App, *, chat: bool) -> AsyncIterator[None]:
     """Publishers that need no chat connection: the webhook, and for a worker (``chat`` is
     False) Discord and Slack over REST only. The console is never one: only a running
-    terminal chat can print. Returns what to close at the end."""
+    terminal chat can print. What they opened is closed at the end."""
     s = app.settings
     opened: list[_Closable] = []
     if not chat and s.discord_token is not None:
@@ -118,65 +131,56 @@ async def add_rest_publishers(app: App, *, chat: bool) -> list[_Closable]:
         await app.ledger.ensure_subscription(
             webhook.PLATFORM, webhook.CHANNEL, app.pack.id, "instant", "WEBHOOK_URL"
         )
-    return opened
+    try:
+        yield
+    finally:
+        for closable in opened:
+            await closable.close()
 
 
 async def cmd_run(settings: Settings, *, worker: bool = True) -> int:
-    from bot.app import App
     from bot.platforms.console import ConsolePublisher, run_console
 
-    stop = asyncio.Event()
-    _install_stop(stop)
-    async with App(settings, role="run" if worker else "chat") as app:
-        freeze_startup_heap()
-        opened = await add_rest_publishers(app, chat=True) if worker else []
-        try:
-            platforms = settings.platforms
-            if not platforms:
-                app.add_publisher(ConsolePublisher(sys.stdout))
-                await app.start_jobs(poll=worker, deliver=worker)
-                log.info("no chat platform configured: terminal chat")
-                await run_console(app.services, app.delivery.deliver_once, stop)
-                return 0
-            from bot.platforms import start_platforms
-
-            runners = await start_platforms(app, platforms, stop)
+    async with (
+        _serving(settings, "run" if worker else "chat") as (app, stop),
+        rest_publishers(app, chat=True) if worker else contextlib.nullcontext(),
+    ):
+        platforms = settings.platforms
+        if not platforms:
+            app.add_publisher(ConsolePublisher(sys.stdout))
             await app.start_jobs(poll=worker, deliver=worker)
-            if not worker:
-                log.info("chat only (--no-worker): polling and delivery are left to workers")
-            await stop.wait()
-            for runner in runners:
-                await runner.close()
-        finally:
-            for closable in opened:
-                await closable.close()
+            log.info("no chat platform configured: terminal chat")
+            await run_console(app.services, app.delivery.deliver_once, stop)
+            return 0
+        from bot.platforms import start_platforms
+
+        runners = await start_platforms(app, platforms, stop)
+        await app.start_jobs(poll=worker, deliver=worker)
+        if not worker:
+            log.info("chat only (--no-worker): polling and delivery are left to workers")
+        await stop.wait()
+        for runner in runners:
+            await runner.close()
     return 0
 
 
 async def cmd_worker(settings: Settings) -> int:
-    from bot.app import App
-
-    stop = asyncio.Event()
-    _install_stop(stop)
-    async with App(settings, role="worker") as app:
-        freeze_startup_heap()
-        opened = await add_rest_publishers(app, chat=False)
-        try:
-            if not app.publishers:
-                log.warning(
-                    "no publisher configured (DISCORD_TOKEN, SLACK_BOT_TOKEN or WEBHOOK_URL): "
-                    "this worker polls only; alerts wait for a process that can deliver them"
-                )
-            await app.start_jobs()
-            log.info(
-                "worker %s: polling and delivering to %s",
-                app.owner,
-                ", ".join(sorted(app.publishers)) or "nothing",
+    async with (
+        _serving(settings, "worker") as (app, stop),
+        rest_publishers(app, chat=False),
+    ):
+        if not app.publishers:
+            log.warning(
+                "no publisher configured (DISCORD_TOKEN, SLACK_BOT_TOKEN or WEBHOOK_URL): "
+                "this worker polls only; alerts wait for a process that can deliver them"
             )
-            await stop.wait()
-        finally:
-            for closable in opened:
-                await closable.close()
+        await app.start_jobs()
+        log.info(
+            "worker %s: polling and delivering to %s",
+            app.owner,
+            ", ".join(sorted(app.publishers)) or "nothing",
+        )
+        await stop.wait()
     return 0
 
 
@@ -194,13 +198,9 @@ async def cmd_workers(settings: Settings) -> int:
 
 
 async def cmd_chat(settings: Settings) -> int:
-    from bot.app import App
     from bot.platforms.console import ConsolePublisher, run_console
 
-    stop = asyncio.Event()
-    _install_stop(stop)
-    async with App(settings, role="chat") as app:
-        freeze_startup_heap()
+    async with _serving(settings, "chat") as (app, stop):
         app.add_publisher(ConsolePublisher(sys.stdout))
         await run_console(app.services, app.delivery.deliver_once, stop)
     return 0
