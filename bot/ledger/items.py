@@ -28,6 +28,7 @@ from bot.ledger.schema import (
     sources,
     subscriptions,
 )
+from bot.ledger.sources import polled_ok
 from bot.models import (
     Alert,
     ClaimRecord,
@@ -241,16 +242,7 @@ class ItemsMixin(LedgerBase):
                             next_attempt_at=now,
                         )
                     )
-            values: dict[str, Any] = dict(
-                last_ok_at=now,
-                consecutive_failures=0,
-                last_error=None,
-                health_warned=False,
-                next_check_at=next_check_at,
-                baseline_done=True,
-                lease_owner=None,
-                lease_expires_at=None,
-            )
+            values = polled_ok(now, next_check_at)
             if fetched is not None and not fetched.not_modified:
                 values.update(etag=fetched.etag, last_modified=fetched.last_modified)
             await conn.execute(update(sources).where(sources.c.id == source.id).values(**values))

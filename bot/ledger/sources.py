@@ -40,6 +40,21 @@ def to_source(row: Any, items_count: int = 0) -> Source:
     )
 
 
+def polled_ok(last_ok_at: Any, next_check_at: Any) -> dict[str, Any]:
+    """The values a successful poll writes to its source: healthy again, past its baseline,
+    next checked at ``next_check_at``, its lease released."""
+    return dict(
+        last_ok_at=last_ok_at,
+        consecutive_failures=0,
+        last_error=None,
+        health_warned=False,
+        next_check_at=next_check_at,
+        baseline_done=True,
+        lease_owner=None,
+        lease_expires_at=None,
+    )
+
+
 class SourcesMixin(LedgerBase):
     async def seed_sources(self, story: str, specs: Iterable[SourceSpec], interval_s: int) -> int:
         """Insert the pack's curated sources that are not in the ledger yet (first start)."""
@@ -277,16 +292,7 @@ class SourcesMixin(LedgerBase):
         stmt = (
             update(sources)
             .where(sources.c.id == bindparam("b_id"), sources.c.lease_owner == owner)
-            .values(
-                last_ok_at=bindparam("b_ok"),
-                consecutive_failures=0,
-                last_error=None,
-                health_warned=False,
-                next_check_at=bindparam("b_next"),
-                baseline_done=True,
-                lease_owner=None,
-                lease_expires_at=None,
-            )
+            .values(**polled_ok(bindparam("b_ok"), bindparam("b_next")))
         )
         rows = [{"b_id": i, "b_ok": ok, "b_next": nxt} for i, ok, nxt in polled]
         async with self.write() as conn:
