@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,6 +78,21 @@ def make_settings(tmp_path: Path, ledger_url: str, **overrides: object) -> Setti
     )
     values.update(overrides)
     return load_settings(**values)
+
+
+def process_env(tmp_path: Path, ledger_url: str, **values: str) -> dict[str, str]:
+    """The environment of a claimwatch process a test starts: of the developer's, only PATH,
+    HOME and LANG; DATA_DIR under ``tmp_path``, no curated sources, no archive, loopback feeds
+    allowed. ``values`` add to it or replace."""
+    return {
+        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
+        "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": ledger_url,
+        "SEED_SOURCES": "0",
+        "LOAD_ARCHIVE": "0",
+        "ALLOW_PRIVATE_SOURCES": "127.0.0.1/32",
+        **values,
+    }
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import process_env
 from feeds import relevant, rss, unrelated
 from feedserver import FeedServer
 
@@ -20,15 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 async def chat(lines: list[str], tmp_path: Path, ledger_url: str, **env: str) -> str:
     """Run `claimwatch chat` with piped input, as a user would; return what it printed."""
-    environment = {
-        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
-        "DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": ledger_url,
-        "SEED_SOURCES": "0",
-        "LOAD_ARCHIVE": "0",
-        "ALLOW_PRIVATE_SOURCES": "1",
-        **env,
-    }
+    environment = process_env(tmp_path, ledger_url, **{"ALLOW_PRIVATE_SOURCES": "1", **env})
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

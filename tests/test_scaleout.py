@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import re
 import signal
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import process_env
 from feeds import Story, rss
 from feedserver import FeedServer
 from ledgers import postgres_base, postgres_database, sqlite_url
@@ -44,13 +44,7 @@ pytestmark = pytest.mark.timeout(300)
 
 
 def environment(tmp_path: Path, ledger_url: str, **extra: str) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
-        "DATABASE_URL": ledger_url,
-        "DATA_DIR": str(tmp_path / "data"),
-        "SEED_SOURCES": "0",
-        "LOAD_ARCHIVE": "0",
-        "ALLOW_PRIVATE_SOURCES": "127.0.0.1/32",
+    defaults = {
         "POLL_TICK_S": "1",
         "DELIVERY_INTERVAL_S": "60",  # the slow fallback: wake-ups must come from NOTIFY
         "LEASE_S": "5",
@@ -58,8 +52,8 @@ def environment(tmp_path: Path, ledger_url: str, **extra: str) -> dict[str, str]
         "FETCH_PER_HOST": "8",
         "FETCH_TIMEOUT_S": "10",
         "LOG_LEVEL": "INFO",
-        **extra,
     }
+    return process_env(tmp_path, ledger_url, **{**defaults, **extra})
 
 
 async def start(
@@ -125,6 +119,16 @@ async def add_sources(ledger: Ledger, server: FeedServer, n: int, *, due: bool) 
         async with ledger.write() as conn:
             later = utcnow() + dt.timedelta(days=1)
             await conn.execute(update(sources).values(next_check_at=later))
+
+
+async def posting_to_webhook(ledger: Ledger, server: FeedServer, n: int) -> None:
+    """n sources serving round 0, not due, past their baseline (every new item is posted),
+    and the story subscribed to the webhook."""
+    serve_round(server, n, 0)
+    await add_sources(ledger, server, n, due=False)
+    async with ledger.write() as conn:
+        await conn.execute(update(sources).values(baseline_done=True))
+    await ledger.subscribe("webhook", "default", STORY, "instant", "test")
 
 
 async def make_due(ledger: Ledger) -> dt.datetime:
@@ -228,11 +232,7 @@ async def test_three_workers_three_rounds_each_source_once_each_alert_once(
     tmp_path: Path, pg_url: str, pg_ledger: Ledger, feed_server: FeedServer
 ) -> None:
     n = 40
-    serve_round(feed_server, n, 0)
-    await add_sources(pg_ledger, feed_server, n, due=False)
-    async with pg_ledger.write() as conn:  # past the baseline: every new item is posted
-        await conn.execute(update(sources).values(baseline_done=True))
-    await pg_ledger.subscribe("webhook", "default", STORY, "instant", "test")
+    await posting_to_webhook(pg_ledger, feed_server, n)
     async with WebhookSink() as sink:
         # Leases long enough for a cold start on a busy 2-core machine: a source is fetched
         # twice only when its lease ran out mid-fetch (the next test shows that case).
@@ -285,11 +285,7 @@ async def test_a_worker_killed_mid_round_loses_nothing_and_doubles_nothing(
     tmp_path: Path, pg_url: str, pg_ledger: Ledger, feed_server: FeedServer
 ) -> None:
     n = 30
-    serve_round(feed_server, n, 0)
-    await add_sources(pg_ledger, feed_server, n, due=False)
-    async with pg_ledger.write() as conn:
-        await conn.execute(update(sources).values(baseline_done=True))
-    await pg_ledger.subscribe("webhook", "default", STORY, "instant", "test")
+    await posting_to_webhook(pg_ledger, feed_server, n)
     async with WebhookSink(delay_s=0.15) as sink:
         env = environment(tmp_path, pg_url, WEBHOOK_URL=sink.url, POLL_CONCURRENCY="2", LEASE_S="8")
         procs = {
