@@ -67,11 +67,13 @@ _ABBREVIATIONS = frozenset(
         "p.m",
     ]
 )
-# The leading lookahead lets the engine skip to the next stop or newline.
+# The pattern starts with a character class, so the engine jumps from one stop or newline to the
+# next without entering the pattern (a leading lookahead would enter it at every character).
 _BOUNDARY = re.compile(
-    r"""(?=[.!?\n])(?:[.!?]+["'”’)]*(?=\s+["'“‘(]?[A-Z0-9])|\n\s*\n|\n(?=\s*["“]?[A-Z]))"""
+    r"""[.!?\n](?:(?<=[.!?])[.!?]*["'”’)]*(?=\s+["'“‘(]?[A-Z0-9])|(?<=\n)\s*\n|"""
+    r"""(?<=\n)(?=\s*["“]?[A-Z]))"""
 )
-_LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)\.?$")
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -80,17 +82,28 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     start = 0
     for m in _BOUNDARY.finditer(text):
         end = m.end()
-        if text[m.start()] == ".":
-            word = _LAST_WORD.search(text, max(start, m.start() - 12), m.start() + 1)
-            if word:
-                w = word.group(1).lower().rstrip(".")
-                # "Gen. Ryder", "U.S. officials", "J. Smith": an abbreviation, not an end.
-                if w in _ABBREVIATIONS or len(w) == 1:
-                    continue
+        stop = m.start()
+        if text[stop] == "." and _abbreviation(text, max(start, stop - 12), stop):
+            continue  # "Gen. Ryder", "U.S. officials", "J. Smith": not an end
         _add(text, start, end, spans)
         start = end
     _add(text, start, len(text), spans)
     return spans
+
+
+def _abbreviation(text: str, lo: int, stop: int) -> bool:
+    """Whether the letters and dots before the stop at ``stop`` (from ``lo`` at most) are a
+    known abbreviation or an initial. A loop over a few characters: a regex search anchored at
+    the end tries every start position in turn, which costs far more."""
+    i = stop
+    while i > lo and text[i - 1] in _WORD_CHARS:
+        i -= 1
+    while i < stop and text[i] == ".":
+        i += 1  # a word starts with a letter
+    if i == stop:
+        return False
+    word = text[i:stop].lower().rstrip(".")
+    return word in _ABBREVIATIONS or len(word) == 1
 
 
 def _add(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
