@@ -14,6 +14,8 @@ from typing import Any
 
 import ahocorasick
 
+from bot.claims.tokens import byte_table, translate
+
 Span = tuple[int, int]
 _WORD_RUN = re.compile(r"\w*")
 _OTHER = "\x01"  # stands for any character that is not a word's nor a phrase's
@@ -63,6 +65,7 @@ class PhraseIndex:
                 table[i] = _OTHER
         table.update(fold)
         self._table = table
+        self._ascii_table = byte_table(table)
         self._stops = frozenset({" ", _OTHER, *marks})  # what may follow a phrase
         auto: Any = ahocorasick.Automaton()
         # key -> (length, acronym, wildcard, phrase) -> the lists that hold that phrase
@@ -95,7 +98,7 @@ class PhraseIndex:
 
     def scan(self, text: str) -> Scan:
         """Every phrase occurrence in ``text`` (one pass)."""
-        folded = text.translate(self._table)
+        folded = translate(text, self._table, self._ascii_table)
         if not folded.isascii() and _ASTRAL.search(folded):
             folded = _ASTRAL.sub(_astral, folded)
         index: list[int] | None = None

@@ -8,12 +8,32 @@ regex out before it runs.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 # Every character `\w` does not match becomes a space (the Basic Multilingual Plane; other
 # planes go through the regex).
 _SPLIT = str.maketrans({c: " " for c in map(chr, range(0x10000)) if not re.match(r"\w", c)})
 _WORD = re.compile(r"\w+")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # faster than max() over the text
+
+
+def byte_table(table: Mapping[int, str]) -> bytes:
+    """A `str.translate` table as a `bytes.translate` one, for ASCII text (see `translate`)."""
+    out = [table.get(i, chr(i)) for i in range(128)]
+    assert all(len(c) == 1 and c.isascii() for c in out), "ASCII must map to one ASCII character"
+    return "".join(out).encode("ascii") + bytes(range(128, 256))
+
+
+def translate(text: str, table: Mapping[int, str], ascii_table: bytes) -> str:
+    """``text.translate(table)``. ASCII text goes through `bytes.translate` (``ascii_table``
+    from `byte_table`): `str.translate` looks up every distinct character in ``table`` again
+    on each call, which costs more than the whole byte pass."""
+    if text.isascii():
+        return text.encode("ascii").translate(ascii_table).decode("ascii")
+    return text.translate(table)
+
+
+_SPLIT_BYTES = byte_table(_SPLIT)
 
 
 def folded(text: str) -> str | None:
@@ -24,12 +44,12 @@ def folded(text: str) -> str | None:
     lowered = text.lower()
     if len(lowered) != len(text) or (not lowered.isascii() and _ASTRAL.search(lowered)):
         return None
-    return lowered.translate(_SPLIT)
+    return translate(lowered, _SPLIT, _SPLIT_BYTES)
 
 
 def words(text: str) -> frozenset[str]:
     """The lower-case words of ``text``, split as `\\w+` splits."""
     lowered = text.lower()
     if lowered.isascii() or not _ASTRAL.search(lowered):
-        return frozenset(lowered.translate(_SPLIT).split())
+        return frozenset(translate(lowered, _SPLIT, _SPLIT_BYTES).split())
     return frozenset(_WORD.findall(lowered))
