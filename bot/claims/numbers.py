@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from bot.claims.lexicon import trie
-from bot.claims.tokens import words
+from bot.claims.tokens import lowered, words
 
 # A small table instead of a library: word2number is unmaintained (last release 2017) and
 # number-parser parses whole sentences (slow, and it rewrites the text we need offsets in).
@@ -24,6 +24,8 @@ _UNITS = {
 }  # fmt: skip
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 
+# Every pattern here is in lower case and runs on lower-cased text (`tokens.lowered`, offsets
+# kept): Python's engine runs the same patterns several times slower under IGNORECASE.
 # A trie, not a flat alternation: the engine then fails on a word's first letter (twice as fast).
 _WORD = trie([*_UNITS, *_SCALES])
 _WORDS = rf"(?:a\s+dozen|(?:{_WORD})(?:(?:\s+and)?[\s-]+(?:{_WORD}))*)(?![\w-])"
@@ -38,11 +40,9 @@ _NUMBER = (
     r"(?:\s*(?:-|–|—|to|and)\s*(?P<hi>{num}))?"
 )
 _FIRSTS = "".join(sorted({w[0] for w in [*_UNITS, *_SCALES, "a", "between", "from"]}))
-_NUMBER_RE = re.compile(_NUMBER.format(num=_NUM, first=_FIRSTS), re.IGNORECASE)
+_NUMBER_RE = re.compile(_NUMBER.format(num=_NUM, first=_FIRSTS))
 # The same without number words, three times faster: for text that has none (most text).
-_FIGURES_RE = re.compile(
-    _NUMBER.format(num=rf"(?:{_DIGITS}){_SCALE_SUFFIX}", first="bf"), re.IGNORECASE
-)
+_FIGURES_RE = re.compile(_NUMBER.format(num=rf"(?:{_DIGITS}){_SCALE_SUFFIX}", first="bf"))
 _DIGIT = re.compile(r"\d")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _FIGURE = re.compile(r"([\d, ]*\d(?:\.\d+)?)\s*(k|thousand|million|billion)?$")
@@ -56,28 +56,35 @@ _MONTHS = (
 # What comes before a number that makes it a date, an article, a model or money.
 _BEFORE_EXCLUDE = re.compile(
     rf"(?:\b(?:{_MONTHS})\.?|\bno\.|\barticle|\bart\.|\bpage|\bchapter|\bresolution|\bnumber|"
-    r"\baged?|\broute|\bhighway|\bflight|[a-z]-|[$€£₩]|\bus\$)\s*$",
-    re.IGNORECASE,
+    r"\baged?|\broute|\bhighway|\bflight|[a-z]-|[$€£₩]|\bus\$)\s*$"
 )
-# What comes after a number that makes it an ordinal, a date, a measure or a thing.
-_AFTER_EXCLUDE = re.compile(
-    rf"^(?:st\b|nd\b|rd\b|th\b|\s*%|\s*percent\b|\s*per\s*cent\b|:\d|\s*(?:{_MONTHS})\b|"
-    r"\s*-?(?:mm|cm|km|m|kg|kt|t)\b|\s*-?(?:millimet|centimet|kilomet|met(?:er|re)|mile|"
-    r"year|month|week|day|hour|minute|second|decade|time|tonne|ton\b|tons\b|kilogram|"
-    r"container|shell|round|missile|rocket|launcher|howitzer|gun|artillery|piece|dollar|won\b|"
-    r"ruble|rouble|euro|village|settlement|km²|sq|square|acre|hectare|degree|calibre|caliber|"
-    r"times\b|fold\b|o'clock|a\.m|p\.m|am\b|pm\b|vehicle|tank|drone|aircraft|jet|plane|ship|"
-    r"train|truck|bus\b|brigade|battalion|division|regiment|corps\b|site|base|location|"
-    r"point|country|countries|nation|side|sides|region|percent|"
+# What comes after a number that makes it an ordinal, a date, a measure or a thing. Units and
+# things are tries: whole words, and stems that any ending may follow.
+_UNIT_WORDS = (
+    "mm", "cm", "km", "m", "kg", "kt", "t", "ton", "tons", "won", "times", "fold", "am", "pm",
+    "bus", "corps",
     # "two thirds of them": a fraction, not a figure.
-    r"thirds?\b|quarters?\b|halves\b|fifths?\b|tenths?\b)|"
+    "third", "thirds", "quarter", "quarters", "halves", "fifth", "fifths", "tenth", "tenths",
+)  # fmt: skip
+_UNIT_STEMS = (
+    "millimet", "centimet", "kilomet", "meter", "metre", "mile", "year", "month", "week", "day",
+    "hour", "minute", "second", "decade", "time", "tonne", "kilogram", "container", "shell",
+    "round", "missile", "rocket", "launcher", "howitzer", "gun", "artillery", "piece", "dollar",
+    "ruble", "rouble", "euro", "village", "settlement", "km²", "sq", "square", "acre", "hectare",
+    "degree", "calibre", "caliber", "o'clock", "a.m", "p.m", "vehicle", "tank", "drone",
+    "aircraft", "jet", "plane", "ship", "train", "truck", "brigade", "battalion", "division",
+    "regiment", "site", "base", "location", "point", "country", "countries", "nation", "side",
+    "region", "percent",
+)  # fmt: skip
+_AFTER_EXCLUDE = re.compile(
+    rf"(?:st|nd|rd|th)\b|:\d|\s*(?:%|per\s*cent\b|(?:{_MONTHS})\b|"
+    rf"-?(?:(?:{trie(_UNIT_WORDS)})\b|{trie(_UNIT_STEMS)}))|"
     # "three military sites", "five training bases": places and things, one word between.
     r"\s+[a-z-]+\s+(?:sites?|bases?|camps?|locations?|facilit|airfields?|ports?|villages?|"
-    r"regions?|areas?|towns?|districts?|ships?|trains?|flights?)\b)",
-    re.IGNORECASE,
+    r"regions?|areas?|towns?|districts?|ships?|trains?|flights?)\b"
 )
 # "several hundred", "a few thousand", "hundreds of": no figure given.
-_VAGUE = re.compile(r"\b(?:several|a\s+few|few|many|some|dozens\s+of|hundreds\s+of)\s*$", re.I)
+_VAGUE = re.compile(r"\b(?:several|a\s+few|few|many|some|dozens\s+of|hundreds\s+of)\s*$")
 _BARE_SCALE = frozenset(["hundred", "thousand", "million", "dozen"])
 _QUALIFIERS = (
     ("about", r"about|around|roughly|approximately|some|nearly|almost|close to|an estimated|"
@@ -99,9 +106,7 @@ _QUALIFIER_ENDS = (
     "circa", "approximate", "as", "than", "under", "least", "of", "over", "above", "exceed",
     "exceeds", "exceeded", "exceeding", "surpass", "surpasses", "surpassed", "beyond", ".",
 )  # fmt: skip
-_QUALIFIER_RE = [
-    (name, re.compile(rf"\b(?:{words})\s*$", re.IGNORECASE)) for name, words in _QUALIFIERS
-]
+_QUALIFIER_RE = [(name, re.compile(rf"\b(?:{words})\s*$")) for name, words in _QUALIFIERS]
 
 
 @dataclass(slots=True)
@@ -204,19 +209,20 @@ def find_numbers(text: str, within: frozenset[str] | None = None) -> list[Number
     )
     if not spelled and not _DIGIT.search(text):
         return found
-    for m in (_NUMBER_RE if spelled else _FIGURES_RE).finditer(text):
+    low = lowered(text)
+    for m in (_NUMBER_RE if spelled else _FIGURES_RE).finditer(low):
         lo_token, hi_token = m.group("lo"), m.group("hi")
         if hi_token is not None:
-            joiner = text[m.end("lo") : m.start("hi")].strip().lower()
+            joiner = low[m.end("lo") : m.start("hi")].strip()
             # "and" joins a range only after "between"; "to" only after "from" or between figures.
             if joiner == "and" and not m.group("between"):
                 hi_token = None
         start = m.start("lo")
         end = m.end("hi") if hi_token is not None else m.end("lo")
         # (This once ran again on the low figure alone when there is no high one: the same call.)
-        if _excluded(text, start, end, (hi_token or lo_token).strip()):
+        if _excluded(low, start, end, (hi_token or lo_token).strip()):
             continue
-        if lo_token.lower() in _BARE_SCALE and _VAGUE.search(text, max(0, start - 16), start):
+        if lo_token in _BARE_SCALE and _VAGUE.search(low, max(0, start - 16), start):
             continue
         lo = parse_number(lo_token)
         if lo is None:
@@ -226,6 +232,6 @@ def find_numbers(text: str, within: frozenset[str] | None = None) -> list[Number
             # "1,000-3" is not a range; keep the first figure only.
             hi = None
             end = m.end("lo")
-        qualifier = _qualifier(text[max(0, m.start() - 30) : m.start()])
+        qualifier = _qualifier(low[max(0, m.start() - 30) : m.start()])
         found.append(Number(start, end, lo, hi, qualifier))
     return found
