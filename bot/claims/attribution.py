@@ -27,7 +27,11 @@ _GAP = re.compile(
 _LIST_GAP = re.compile(r"^\s*(?:,|and|as well as|,\s*and)\s*$", re.IGNORECASE)
 _LIST_HEAD = re.compile(r"(?:^|[,;:]\s*|\bboth\s+)(?:both\s+|the\s+)?$", re.IGNORECASE)
 _CONTINUATION = re.compile(r"^[\s,;]*(?:(?:and|but|while|also|adding|then)\b[\s,]*)*$", re.I)
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?(?:\s+[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?){1,3}")
+# Starting with the character class (the word boundary checked behind it) lets the engine skip
+# to the next capital instead of entering the pattern at every character.
+_NAME = re.compile(
+    r"[A-Z](?<!\w[A-Z])[a-z]+(?:-[A-Za-z][a-z]+)?(?:\s+[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?){1,3}"
+)
 _BEFORE_ROLE = re.compile(r"(?:['’]s)?\s+(?:[\w-]+\s+){0,2}$")
 _PLACE_OPENS = re.compile(r"\s*(?:In|From|Back in|Over in|Meanwhile in|Meanwhile,\s+in)\s+")
 _PLACE_COMMA = re.compile(r",\s+(?:the\s+)?(?:[\w-]+\s+)?")

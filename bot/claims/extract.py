@@ -130,6 +130,8 @@ class Extractor:
         anchors = self._resolve(find_anchors(lex, sc, ws), sentence, state)
         if headline:
             anchors = [*anchors, *self._headline_anchor(sc)]
+        elif not anchors:
+            return []  # a body sentence nobody is said to speak for claims nothing
         claims: list[Claim] = []
         for clause in clauses(sentence, ws):
             claims.extend(self._clauses.claims(sc, clause, anchors, headline))
