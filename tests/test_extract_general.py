@@ -240,3 +240,72 @@ def test_one_claim_per_polarity(ex: Extractor) -> None:
                         "Korean troops had been sent to Russia.")  # fmt: skip
     deployed = [c for c in claims if c.question == "troops.deployed" and c.actor == "nato"]
     assert len(deployed) == 1
+
+
+# -- bounds, frames and appositives ------------------------------------------------------------
+
+
+def test_no_fewer_than_bounds_a_figure_and_denies_nothing(ex: Extractor) -> None:
+    got = run(ex, "Washington now thinks not less than 7,000 North Korean soldiers are in "
+                  "Russia, the State Department said.")  # fmt: skip
+    assert ("troops.count", "us.government", "asserts", 7000) in got
+    assert not any(stance == "denies" for _, _, stance, _ in got)
+
+
+def test_refusal_with_the_speaker_first(ex: Extractor) -> None:
+    got = run(ex, "North Korean units were sent to Kursk, Kyiv said. Lavrov said on Friday the "
+                  "claims were pure fabrication.")  # fmt: skip
+    assert ("troops.deployed", "ru.government", "denies", None) in got
+
+
+def test_inverted_verb_before_a_full_name(ex: Extractor) -> None:
+    got = run(ex, '"There are no North Korean soldiers in Kursk," said Foreign Ministry '
+                  "spokeswoman Maria Zakharova.")  # fmt: skip
+    assert ("troops.deployed", "ru.government", "denies", None) in got
+
+
+def test_a_militarys_intelligence_speaks_for_that_military(ex: Extractor) -> None:
+    got = run(ex, "About 1,500 North Korean troops reached Vladivostok, South Korea's defence "
+                  "intelligence said.")  # fmt: skip
+    assert ("troops.count", "kr.military", "asserts", 1500) in got
+    got = run(ex, "Ukraine's military intelligence said 2,500 North Korean soldiers were sent.")
+    assert ("troops.count", "ua.intelligence", "asserts", 2500) in got
+
+
+def test_put_the_toll_at_is_an_estimate(ex: Extractor) -> None:
+    got = run(ex, "Britain's defence intelligence puts the number of North Korean soldiers "
+                  "killed at roughly 2,000. The US put pressure on Pyongyang.")  # fmt: skip
+    assert ("casualties.killed", "us.government", "asserts", 2000) not in got
+    got = run(ex, "The Pentagon put the North Korean death toll at about 1,200.")
+    assert ("casualties.killed", "us.government", "asserts", 1200) in got
+
+
+def test_appositive_casualty_after_a_comma(ex: Extractor) -> None:
+    got = run(ex, "The North Korean unit lost about 40 soldiers, all of them killed, in one "
+                  "week, Kyiv's special forces said.")  # fmt: skip
+    assert ("troops.count", "ua.military", "asserts", 40) not in got
+    got = run(ex, "North Korean units lost 120 men — killed or wounded — near Sudzha, HUR said.")
+    assert ("casualties.total", "ua.intelligence", "asserts", 120) in got
+
+
+def test_a_figure_with_its_own_noun_counts_that_noun(ex: Extractor) -> None:
+    got = run(ex, "North Korean troops are drilling at three separate firing ranges, the NIS "
+                  "said.")  # fmt: skip
+    assert not any(q == "troops.count" for q, *_ in got)
+
+
+def test_two_plus_two_is_not_a_figure(ex: Extractor) -> None:
+    got = run(ex, "North Korean troops in Russia were discussed at 2+2 talks in Seoul, the "
+                  "ministry said.")  # fmt: skip
+    assert not any(q == "troops.count" for q, *_ in got)
+
+
+def test_a_new_contingent_refers_to_the_troops(ex: Extractor) -> None:
+    got = run(ex, "North Korea has sent more soldiers, Yonhap reported. The latest contingent "
+                  "numbers about 2,000, the agency said.")  # fmt: skip
+    assert any(q == "troops.count" and v == 2000 for q, _, _, v in got)
+
+
+def test_workers_are_counted(ex: Extractor) -> None:
+    got = run(ex, "Pyongyang will send 6,000 military workers to Kursk, the Kremlin said.")
+    assert ("troops.count", "ru.government", "asserts", 6000) in got

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.claims.gates import norm
 from bot.claims.lexicon import Lexicon
+from bot.claims.numbers import find_numbers
 from bot.claims.scan import Scan
 
 _WINDOW = 110  # how far before a verb a speaker's noun phrase may start, in characters
@@ -53,11 +54,35 @@ _SURNAME = re.compile(
     r"(?:\s+(?:also|later|earlier|then|again|further))?\s+$"
 )
 _AND = re.compile(r"\band\b")
+# Between an inverted verb and its speaker: "said the NIS", "said Dmitry Peskov".
+_INVERTED_GAP = re.compile(r"\s*(?:by\s+)?(?:the\s+)?(?:[A-Z][\w'’.-]*\s+){0,4}")
 _COMMA_BEFORE = re.compile(r",\s*(?:\w+\s+){0,2}$")  # ", saying", ", later saying"
 _CLAUSE_SEP = re.compile(r"[,;]")
 _AFTER_QUOTE_OR_COMMA = re.compile(r"[,”\"]\s*(?:[\w'’.-]+\s+){0,7}$")
 
+# An estimate's frame: "put the death toll at 600", "placed North Korean losses at 4,000".
+_AT_FRAME_VERBS = frozenset(["put", "puts", "putting", "placed", "places", "placing"])
+_AT = re.compile(r"(?:\s+[\w'’.-]+){1,6}?\s+at\s+")
+
 LEAD, TRAIL, CONT, SOURCE = "lead", "trail", "cont", "source"
+
+
+def _inverted_gap(sentence: str, a: int, b: int, mentions: list[Mention]) -> bool:
+    """Whether only "by", "the", names and titles stand in sentence[a:b], between an inverted
+    verb and its speaker ("said Foreign Ministry spokeswoman Maria Zakharova")."""
+    pieces, pos = [], a
+    for m in mentions:
+        if a <= m.start and m.end <= b:
+            pieces.append(sentence[pos : m.start] + "X")  # a title stands as a name would
+            pos = m.end
+    gap = "".join([*pieces, sentence[pos:b]])
+    return _INVERTED_GAP.fullmatch(gap) is not None
+
+
+def _at_figure(sentence: str, end: int) -> bool:
+    """Whether a few words after ``end`` come "at" and a figure."""
+    at = _AT.match(sentence, end, end + 80)
+    return at is not None and bool(find_numbers(sentence[at.end() : at.end() + 40]))
 
 
 @dataclass(slots=True)
@@ -210,6 +235,8 @@ def find_anchors(lex: Lexicon, sc: Scan, words: frozenset[str] | None = None) ->
     for v, v_end in sc.find("verb") if verbs else ():
         if _PASSIVE.search(sentence, max(0, v - 12), v):
             continue
+        if sentence[v:v_end].lower() in _AT_FRAME_VERBS and not _at_figure(sentence, v_end):
+            continue  # "put" says something only as "put the toll at 600"
         w0 = max(0, v - _WINDOW)
         for q in _QUOTES:
             qi = sentence.rfind(q, w0, v)
@@ -241,8 +268,8 @@ def find_anchors(lex: Lexicon, sc: Scan, words: frozenset[str] | None = None) ->
                 continue
             elif _CONTINUATION.match(_CLAUSE_SEP.split(lead_text)[-1]):
                 after = _within(every, v_end, v_end + 60)
-                inverted = [m for m in after if m.actor and sentence[v_end : m.start].strip()
-                            in ("", "the", "by")]  # fmt: skip
+                inverted = [m for m in after if m.actor
+                            and _inverted_gap(sentence, v_end, m.start, after)]  # fmt: skip
                 if inverted:  # "..., said Peskov"
                     anchors.append(_anchor(lex, sentence, v, v_end, TRAIL, inverted[:1], after))
                     continue

@@ -40,6 +40,9 @@ _PART_OF = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
+_APPOSITIVE = " \t\n,;—–-"
+# A figure heading a plural noun of its own counts that noun ("five military training grounds").
+_OWN_NOUN = re.compile(r"\s+(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*s\b")
 _NEAR_BEFORE, _NEAR_AFTER, _HEAD, _SUBJECT_BEFORE = 45, 30, 40, 90
 _RELATIVE = re.compile(r"(?:\s+(?:that|who|which|whom|it|they|we|he|she))+\s*", re.IGNORECASE)
 _HELPER_TO_CUE = re.compile(
@@ -215,7 +218,8 @@ class ClauseReader:
         if gap > _SUBJECT_BEFORE:
             return False
         noun = self.lex.count_noun_re.match(text, n.end, cue)
-        if noun is None or not text[noun.end() : cue].strip():
+        # ("30 men, killed or wounded": an appositive after a comma or a dash is still next to it.)
+        if noun is None or not text[noun.end() : cue].strip(_APPOSITIVE):
             return gap <= _NEAR_BEFORE
         if _HELPER_TO_CUE.fullmatch(text, noun.end(), cue):
             return True
@@ -273,6 +277,8 @@ class ClauseReader:
                 )
                 if lex.not_dispatched_re.search(text, n.end, n.end + 50):
                     continue  # "18 soldiers deserted": counts something else
+                if head_ok and not tail_ok and _OWN_NOUN.match(text, n.end):
+                    continue  # "they are trained at five military training grounds"
                 if tail_ok or head_ok:
                     clause.used.add(n.start)
                     out.append((qid, n.start, n.end, n))

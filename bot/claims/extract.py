@@ -27,6 +27,9 @@ _DIGIT = re.compile(r"\d")
 _ACRONYM_GLOSS = re.compile(r"\s\([A-Z][A-Za-z&.-]{1,9}\)(?=[\s,;:])")
 
 
+_REFUSALS = ("denies", "doubts", "deflects")
+
+
 def _blank(m: re.Match[str]) -> str:
     return " " * len(m.group())
 
@@ -121,7 +124,7 @@ class Extractor:
         ):
             if not headline and lex.refusal_gate.maybe(ws):
                 carried = self._carried(sentence, ws, sc, state)
-                if carried is not None:
+                if carried:
                     return carried
             # No claim here, but it may name the speaker a later "he said" refers to: resolve
             # it only if that happens (most sentences never need it).
@@ -131,7 +134,10 @@ class Extractor:
         if headline:
             anchors = [*anchors, *self._headline_anchor(sc)]
         elif not anchors:
-            return []  # a body sentence nobody is said to speak for claims nothing
+            # A body sentence nobody is said to speak for claims nothing, but may name whom a
+            # later "the statement said" refers to.
+            state.pending.append((sentence, ws, sc))
+            return []
         claims: list[Claim] = []
         for clause in clauses(sentence, ws):
             claims.extend(self._clauses.claims(sc, clause, anchors, headline))
@@ -150,11 +156,13 @@ class Extractor:
         if not (quoted or sc.has("topic_refs")):
             return None
         anchors = self._resolve(find_anchors(lex, sc, ws), sentence, state)
-        who = govern(anchors, 0)
+        # Whoever governs the refusal: "This is fake," Peskov said / Peskov called it fake.
+        refusals = [s for name in _REFUSALS for s in sc.find(name)[:1]]
+        who = govern(anchors, min(refusals)[0] if refusals else 0)
         if who is None or not who.actors or who.actors == (MEDIA,):
             return []
         stance = self._clauses.stances.stance(sc, 0, len(sentence), ws, len(sentence), who.verb)
-        if stance not in ("denies", "doubts", "deflects") or not (
+        if stance not in _REFUSALS or not (
             sc.has(stance) or lex.stance_index.scan(who.verb).has(stance)
         ):
             return []  # a negation alone ("did not say") refuses nothing in particular
@@ -175,7 +183,12 @@ class Extractor:
                 self._resolve(anchors, sentence, state)
                 continue
             # "The Pentagon spoke on Tuesday ... It said": a named subject is a referent too.
-            named = [m for m in find_mentions(self.lex, sc) if m.actor and m.kind != "country"]
+            # ("the reports" relay someone else: they are not a speaker to refer back to.)
+            named = [
+                m
+                for m in find_mentions(self.lex, sc)
+                if m.actor and m.kind not in ("country", "relay")
+            ]
             if named:
                 state.actors, state.speaker = (named[0].actor or "",), None
 

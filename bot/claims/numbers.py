@@ -36,7 +36,7 @@ _NUM = rf"(?:(?:{_DIGITS}){_SCALE_SUFFIX}|{_WORDS})"
 # `first` (a lookahead on the letters a match can start with) lets the engine pass over the
 # other characters without entering the pattern: about twice as fast.
 _NUMBER = (
-    r"(?=[\d{first}])(?<![\w.,$€£-])(?:(?P<between>between|from)\s+)?(?P<lo>{num})"
+    r"(?=[\d{first}])(?<![\w.,$€£+/-])(?:(?P<between>between|from)\s+)?(?P<lo>{num})"
     r"(?:\s*(?:-|–|—|to|and)\s*(?P<hi>{num}))?"
 )
 _FIRSTS = "".join(sorted({w[0] for w in [*_UNITS, *_SCALES, "a", "between", "from"]}))
@@ -77,7 +77,8 @@ _UNIT_STEMS = (
     "region", "percent",
 )  # fmt: skip
 _AFTER_EXCLUDE = re.compile(
-    rf"(?:st|nd|rd|th)\b|:\d|\s*(?:%|per\s*cent\b|(?:{_MONTHS})\b|"
+    # "2+2 talks", "24/7", "10/28": not a headcount.
+    rf"(?:st|nd|rd|th)\b|[:+/]\d|\s*(?:%|per\s*cent\b|(?:{_MONTHS})\b|"
     rf"-?(?:(?:{trie(_UNIT_WORDS)})\b|{trie(_UNIT_STEMS)}))|"
     # "three military sites", "five training bases": places and things, one word between.
     r"\s+[a-z-]+\s+(?:sites?|bases?|camps?|locations?|facilit|airfields?|ports?|villages?|"

@@ -14,6 +14,8 @@ from bot.claims.scan import Scan, Span
 
 _CACHE_MAX = 4096  # verbs as written: they repeat, but not without end
 _WORD_EDGE = re.compile(r"\w(?:.*\w)?", re.DOTALL)  # fullmatch: starts and ends a word
+# "no fewer than 10,000", "not more than 3,000": a figure's bound, not a negation of the claim.
+_BOUND = re.compile(r"\b(?:no|not|nothing)\s+(?:fewer|less|more)\s+than\s*$", re.IGNORECASE)
 
 
 class StanceReader:
@@ -69,6 +71,9 @@ class StanceReader:
         # The negation regex holds a negation phrase or a "...n't" word: look for those first.
         lowered = before.lower()
         negated = sc.has("negations", b0, cs + start) or "n't" in lowered or "n’t" in lowered
+        if negated and lowered.rstrip().endswith("than"):
+            bound = _BOUND.search(before, max(0, len(before.rstrip()) - 24))
+            before = before[: bound.start()] if bound else before
         if negated and lex.negation_re.search(before):
             return "denies"
         if can_confirm and region and region.has("confirms"):
