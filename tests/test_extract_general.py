@@ -309,3 +309,46 @@ def test_a_new_contingent_refers_to_the_troops(ex: Extractor) -> None:
 def test_workers_are_counted(ex: Extractor) -> None:
     got = run(ex, "Pyongyang will send 6,000 military workers to Kursk, the Kremlin said.")
     assert ("troops.count", "ru.government", "asserts", 6000) in got
+
+
+# -- hearsay, shared subjects, definite reports, names -----------------------------------------
+
+
+def test_said_to_show_is_hearsay_not_a_speaker(ex: Extractor) -> None:
+    got = run(ex, "Lavrov dismissed video footage said to show North Korean soldiers in "
+                  "Kursk as staged.")  # fmt: skip
+    assert not any(stance == "asserts" for _, _, stance, _ in got)
+
+
+def test_a_clause_without_a_subject_shares_the_one_before(ex: Extractor) -> None:
+    got = run(ex, "The North Korean troops have reached the Kursk region but have not yet "
+                  "seen combat, the JCS said.")  # fmt: skip
+    assert ("troops.combat", "kr.military", "denies", None) in got
+
+
+def test_the_report_refers_back_to_its_source(ex: Extractor) -> None:
+    text = ("South Korea's NIS briefed lawmakers on Tuesday. About 1,000 more North Korean "
+            "soldiers were sent in July, the report said.")  # fmt: skip
+    assert ("troops.count", "kr.nis", "asserts", 1000) in run(ex, text)
+    alone = "About 1,000 more North Korean soldiers were sent in July, the report said."
+    assert ("troops.count", "media", "asserts", 1000) in run(ex, alone)
+
+
+def test_a_pronoun_after_its_subjects_own_clause(ex: Extractor) -> None:
+    got = run(ex, "Zelensky said North Korean troops were fighting. NATO took a cautious line; "
+                  "it said it could not confirm North Koreans were in combat.")  # fmt: skip
+    assert ("troops.combat", "nato", "doubts", None) in got
+    assert ("troops.combat", "ua.government", "doubts", None) not in got
+
+
+def test_a_cue_inside_a_units_name(ex: Extractor) -> None:
+    got = run(ex, "North Korean troops were attached to Russia's 810th Guards Assault Brigade "
+                  "near Kursk, Kyiv said.")  # fmt: skip
+    assert not any(q == "troops.combat" for q, *_ in got)
+
+
+def test_the_other_sides_troops_in_a_place(ex: Extractor) -> None:
+    got = run(ex, "Two North Korean soldiers were taken prisoner by Ukrainian troops in the "
+                  "Kursk region, Zelensky said.")  # fmt: skip
+    assert ("troops.deployed", "ua.government", "asserts", None) not in got
+    assert ("prisoners", "ua.government", "asserts", 2) in got

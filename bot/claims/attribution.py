@@ -60,11 +60,36 @@ _COMMA_BEFORE = re.compile(r",\s*(?:\w+\s+){0,2}$")  # ", saying", ", later sayi
 _CLAUSE_SEP = re.compile(r"[,;]")
 _AFTER_QUOTE_OR_COMMA = re.compile(r"[,”\"]\s*(?:[\w'’.-]+\s+){0,7}$")
 
+# What lies between such a subject and its pronoun: its own clause, closed by ":" or ";".
+_OWN_CLAUSE = re.compile(r"[^,:;]*[:;]\s*")
+_SENTENCE_HEAD = re.compile(r"\W*(?:(?:but|and|however|meanwhile|the)\s+)?", re.IGNORECASE)
+# "said to show", "reported to be", "believed to have": a verb of hearsay after its noun.
+_HEARSAY = re.compile(
+    r"\s+to\s+(?:be|have|show|number|total|include|contain|depict|involve|feature)\b",
+    re.IGNORECASE,
+)
 # An estimate's frame: "put the death toll at 600", "placed North Korean losses at 4,000".
 _AT_FRAME_VERBS = frozenset(["put", "puts", "putting", "placed", "places", "placing"])
 _AT = re.compile(r"(?:\s+[\w'’.-]+){1,6}?\s+at\s+")
 
 LEAD, TRAIL, CONT, SOURCE = "lead", "trail", "cont", "source"
+
+
+def _head_subject(sentence: str, every: list[Mention], pronoun: Mention) -> Mention | None:
+    """The actor named at the head of the sentence, which a pronoun subject after its clause
+    refers to before any earlier speaker ("Seoul's defence ministry was more guarded: it
+    said")."""
+    head = every[0] if every else None
+    if (
+        head is not None
+        and head.actor
+        and head.kind in ("alias", "role", "country")
+        and head.end <= pronoun.start
+        and _SENTENCE_HEAD.fullmatch(sentence, 0, head.start)
+        and _OWN_CLAUSE.fullmatch(sentence, head.end, pronoun.start)
+    ):
+        return head
+    return None
 
 
 def _inverted_gap(sentence: str, a: int, b: int, mentions: list[Mention]) -> bool:
@@ -107,6 +132,7 @@ class Anchor:
     relay_default: str | None = None
     carried: bool = False
     surname: str | None = None  # "Patel said": resolved by the caller to a person named before
+    definite: bool = False  # a relay named with "the" ("the report"): may refer back
 
 
 def find_mentions(lex: Lexicon, sc: Scan, start: int = 0, end: int | None = None) -> list[Mention]:
@@ -237,6 +263,8 @@ def find_anchors(lex: Lexicon, sc: Scan, words: frozenset[str] | None = None) ->
             continue
         if sentence[v:v_end].lower() in _AT_FRAME_VERBS and not _at_figure(sentence, v_end):
             continue  # "put" says something only as "put the toll at 600"
+        if _HEARSAY.match(sentence, v_end):
+            continue  # "images said to show": hearsay, nobody speaking
         w0 = max(0, v - _WINDOW)
         for q in _QUOTES:
             qi = sentence.rfind(q, w0, v)
@@ -277,6 +305,8 @@ def find_anchors(lex: Lexicon, sc: Scan, words: frozenset[str] | None = None) ->
                 continue
             else:
                 continue
+        if len(group) == 1 and group[0].kind == "anaphor" and not anchors:
+            group = [_head_subject(sentence, every, group[0]) or group[0]]
         subject_start = min(m.start for m in group)
         head = sentence[max(0, subject_start - 70) : subject_start]
         kind = TRAIL if _AFTER_QUOTE_OR_COMMA.search(head) else LEAD
@@ -312,7 +342,10 @@ def _anchor(
         named = [m for m in window if m.actor and m.kind in ("alias", "role") and m not in group]
         if named:
             return Anchor(start, end, kind, (named[-1].actor or "",), None, relay=False)
-        return Anchor(start, end, kind, (), None, relay=True, relay_default=default)
+        m = group[-1]
+        definite = m.text.lower().startswith("the ") or sentence.endswith("the ", 0, m.start)
+        return Anchor(start, end, kind, (), None, relay=True, relay_default=default,
+                      definite=definite)  # fmt: skip
     first = group[0] if kind == SOURCE else group[-1]
     w0 = min(m.start for m in group) if kind != SOURCE else first.start
     segment = sentence[max(0, w0 - 40) : first.end if kind == SOURCE else start]

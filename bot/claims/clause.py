@@ -41,6 +41,11 @@ _PART_OF = re.compile(
 )
 _DIGIT = re.compile(r"\d")
 _APPOSITIVE = " \t\n,;—–-"
+_NO_SUBJECT = re.compile(
+    r"[\s,]*(?:but|and|while|yet)\s+(?:have|has|had|were|was|are|is|did|do|does|could|would|"
+    r"will|can|cannot|may|might|not|never|also|then)\b",
+    re.IGNORECASE,
+)
 # A figure heading a plural noun of its own counts that noun ("five military training grounds").
 _OWN_NOUN = re.compile(r"\s+(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*s\b")
 _NEAR_BEFORE, _NEAR_AFTER, _HEAD, _SUBJECT_BEFORE = 45, 30, 40, 90
@@ -105,13 +110,18 @@ class ClauseReader:
         found: list[Found] = []
         for c0, c1 in sc.find("cue", cs, clause.end):
             m_start, m_end = c0 - cs, c1 - cs
+            if not headline and sentence[c0].isupper() and _in_name(sentence, c0, c1):
+                continue  # "the 11th Air Assault Brigade": part of a name
             for qid in self._questions(sentence[c0:c1]):
                 rule = lex.questions[qid]
                 if rule.needs is not None:
                     if qid not in needs:
                         gate = rule.needs_gate
                         assert gate is not None
-                        needs[qid] = gate.maybe(ws) and sc.has(rule.needs, cs, clause.end)
+                        # "The troops are training but have not gone into battle": a clause
+                        # with no subject of its own shares the one before it.
+                        n0 = 0 if _NO_SUBJECT.match(text) else cs
+                        needs[qid] = gate.maybe(ws) and sc.has(rule.needs, n0, clause.end)
                     if not needs[qid]:
                         continue
                 n0, n1 = max(0, c0 - 80), c1 + 40
@@ -290,6 +300,17 @@ def _numbers(text: str, clause: Clause) -> list[Number]:
         holds = may_hold_numbers(text, clause.words)
         clause.numbers = find_numbers(text, clause.words) if holds else []
     return clause.numbers
+
+
+def _in_name(sentence: str, start: int, end: int) -> bool:
+    """Whether the capitalised words at sentence[start:end], not opening the sentence, stand
+    in a run of capitalised words (a unit's or a place's name)."""
+    before = sentence[:start].rstrip()
+    if not before or before[-1] in '.:;!?"“':
+        return False  # the sentence's (or a quote's) first word
+    prev = before.rsplit(None, 1)[-1]
+    after = sentence[end:].split(None, 1)
+    return prev[:1].isupper() or (bool(after) and after[0][:1].isupper())
 
 
 def _other_people(lex: Lexicon, text: str, n: Number) -> bool:

@@ -232,8 +232,10 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
             rf"(?:{phrases_re(_list(ex, 'other_sides')).pattern})\s+(?:[\w-]+\s+)?$", re.IGNORECASE
         ),
         other_people_re=re.compile(
-            # One word may come between ("eight Russian"), not a preposition ("in Russia's").
-            rf"\s*(?:(?!(?:in|at|on|near|from|inside|into|across|of|to|for)\b)[\w'’-]+\s+)?"
+            # One word may come between ("eight Russian"), not a preposition ("in Russia's",
+            # "by Ukrainian forces": the agent, not the victims).
+            r"\s*(?:(?!(?:in|at|on|near|from|inside|into|across|of|to|for|by|with|alongside)\b)"
+            r"[\w'’-]+\s+)?"
             rf"(?:{phrases_re(_list(ex, 'other_people')).pattern})",
             re.IGNORECASE,
         ),
