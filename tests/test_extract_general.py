@@ -352,3 +352,26 @@ def test_the_other_sides_troops_in_a_place(ex: Extractor) -> None:
                   "Kursk region, Zelensky said.")  # fmt: skip
     assert ("troops.deployed", "ua.government", "asserts", None) not in got
     assert ("prisoners", "ua.government", "asserts", 2) in got
+
+
+# -- figures with no noun of their own -------------------------------------------------------
+
+
+def test_a_group_of_figure(ex: Extractor) -> None:
+    got = run(ex, "The NIS said the next North Korean contingent, of roughly 1,800, is due in "
+                  "Russia next month.")  # fmt: skip
+    assert ("troops.count", "kr.nis", "asserts", 1800) in got
+
+
+def test_a_figure_of_them_after_soldiers(ex: Extractor) -> None:
+    got = run(ex, "Pyongyang has deployed about 12,000 soldiers to Russia and about 3,000 of "
+                  "them are near the front, the JCS said.")  # fmt: skip
+    assert ("troops.count", "kr.military", "asserts", 3000) in got
+
+
+def test_the_figure_it_sent(ex: Extractor) -> None:
+    got = run(ex, "Half of the 14,000 Pyongyang dispatched last year have returned home, "
+                  "Budanov said.")  # fmt: skip
+    assert ("troops.count", "ua.intelligence", "asserts", 14000) in got
+    got = run(ex, "The 14 regions North Korean troops passed through were named, Budanov said.")
+    assert not any(q == "troops.count" for q, *_ in got)

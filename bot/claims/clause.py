@@ -48,6 +48,17 @@ _NO_SUBJECT = re.compile(
 )
 # A figure heading a plural noun of its own counts that noun ("five military training grounds").
 _OWN_NOUN = re.compile(r"\s+(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*s\b")
+# Noun-less figures that count soldiers all the same: "a second wave of about 1,500",
+# "8,000 of them", "the roughly 11,000 it sent".
+_GROUP_OF = re.compile(
+    r"\b(?:group|contingent|batch|wave|detachment|deployment|dispatch|rotation)s?,?\s+"
+    r"(?:of|numbering|totall?ing)\s+(?:about|around|roughly|some|nearly|up to|more than|"
+    r"at least|over|an estimated|approximately)?\s*$",
+    re.IGNORECASE,
+)
+_OF_THEM = re.compile(r"\s+of\s+(?:them|those|these)\b", re.IGNORECASE)
+_THE_BEFORE = re.compile(r"\bthe\s+(?:[a-z]+\s+)?$", re.IGNORECASE)
+_CLAUSE_STOP = re.compile(r"[,;:]")
 _NEAR_BEFORE, _NEAR_AFTER, _HEAD, _SUBJECT_BEFORE = 45, 30, 40, 90
 _RELATIVE = re.compile(r"(?:\s+(?:that|who|which|whom|it|they|we|he|she))+\s*", re.IGNORECASE)
 _HELPER_TO_CUE = re.compile(
@@ -191,6 +202,10 @@ class ClauseReader:
                 self._cues[cue] = qids
         return qids
 
+    def _asked(self, sc: Scan, a: int, b: int) -> list[str]:
+        """The questions the cues in sc.text[a:b] ask."""
+        return [q for c0, c1 in sc.find("cue", a, b) for q in self._questions(sc.text[c0:c1])]
+
     def _near(
         self, sc: Scan, text: str, clause: Clause, start: int, end: int, max_value: float | None
     ) -> Number | None:
@@ -239,11 +254,7 @@ class ClauseReader:
         """Whether a cue that takes a figure of its own stands in sc.text[a:b] ("sent" takes
         none: "11,000 soldiers it sent have been killed")."""
         questions = self.lex.questions
-        return any(
-            questions[q].value == "near"
-            for c0, c1 in sc.find("cue", a, b)
-            for q in self._questions(sc.text[c0:c1])
-        )
+        return any(questions[q].value == "near" for q in self._asked(sc, a, b))
 
     def _counts(self, sc: Scan, text: str, clause: Clause) -> list[Found]:
         """Figures that name soldiers: "12,000 troops", "sent 1,500", "soldiers, about 3,000"."""
@@ -272,17 +283,13 @@ class ClauseReader:
                         and _PART_OF.fullmatch(text, n.end, whole.start)
                         and lex.count_noun_re.match(text, whole.end)
                         and not _other_people(lex, text, whole)
-                    )
+                    ) or self._nounless(sc, text, cs, n, rule.subsumes)
                 h0, h1 = cs + max(0, n.start - _HEAD), cs + n.start
                 head_ok = bool(
                     not _DIGIT.search(sc.text, h0, h1)
                     and (
                         (rule.needs is not None and sc.has(rule.needs, h0, h1))
-                        or any(
-                            s in self._questions(sc.text[a:b])
-                            for a, b in sc.find("cue", h0, h1)
-                            for s in rule.subsumes
-                        )
+                        or not set(rule.subsumes).isdisjoint(self._asked(sc, h0, h1))
                     )
                 )
                 if lex.not_dispatched_re.search(text, n.end, n.end + 50):
@@ -293,6 +300,24 @@ class ClauseReader:
                     clause.used.add(n.start)
                     out.append((qid, n.start, n.end, n))
         return out
+
+    def _nounless(self, sc: Scan, text: str, cs: int, n: Number, subsumes: tuple[str, ...]) -> bool:
+        """A figure with no noun of its own that still counts soldiers: "a first group of
+        about 2,600", "8,000 of them" (soldiers named before), "the 11,000 it sent" (a cue of
+        ``subsumes`` after it)."""
+        if _GROUP_OF.search(text, max(0, n.start - 40), n.start):
+            return True
+        if _OF_THEM.match(text, n.end):
+            troops = self.lex.troops
+            return troops is not None and sc.has(troops, 0, cs + n.start)
+        if not _THE_BEFORE.search(text, max(0, n.start - 24), n.start):
+            return False
+        a = cs + n.end
+        b = min(len(sc.text), a + 60)
+        stop = _CLAUSE_STOP.search(sc.text, a, b)
+        b = stop.start() if stop else b
+        asked = self._asked(sc, a, b)
+        return any(s in asked for s in subsumes)
 
 
 def _numbers(text: str, clause: Clause) -> list[Number]:
