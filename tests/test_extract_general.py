@@ -375,3 +375,26 @@ def test_the_figure_it_sent(ex: Extractor) -> None:
     assert ("troops.count", "ua.intelligence", "asserts", 14000) in got
     got = run(ex, "The 14 regions North Korean troops passed through were named, Budanov said.")
     assert not any(q == "troops.count" for q, *_ in got)
+
+
+# -- questions answered, acts that acknowledge, transcripts -----------------------------------
+
+
+def test_a_question_answered_with_a_refusal(ex: Extractor) -> None:
+    got = run(ex, "Asked if North Korean soldiers had joined the fighting, the Pentagon's Pat "
+                  "Ryder said he was unable to confirm that.")  # fmt: skip
+    assert ("troops.combat", "us.government", "doubts", None) in got
+    got = run(ex, "Asked if North Korean soldiers had joined the fighting, Ryder smiled and "
+                  "said the briefing was over.")  # fmt: skip
+    assert not any(q == "troops.combat" for q, *_ in got)
+
+
+def test_a_commemoration_acknowledges_the_dead(ex: Extractor) -> None:
+    got = run(ex, "Kim Jong Un mourned the North Korean soldiers who died in Kursk, KCNA said.")
+    assert ("casualties.killed", "kp.government", "confirms", None) in got
+
+
+def test_a_transcript_speaker_label(ex: Extractor) -> None:
+    got = run(ex, "GEN. RYDER: Our estimate is that roughly 1,500 North Korean troops have "
+                  "been wounded.")  # fmt: skip
+    assert ("casualties.wounded", "us.government", "asserts", 1500) in got

@@ -63,6 +63,11 @@ _AFTER_QUOTE_OR_COMMA = re.compile(r"[,”\"]\s*(?:[\w'’.-]+\s+){0,7}$")
 # What lies between such a subject and its pronoun: its own clause, closed by ":" or ";".
 _OWN_CLAUSE = re.compile(r"[^,:;]*[:;]\s*")
 _SENTENCE_HEAD = re.compile(r"\W*(?:(?:but|and|however|meanwhile|the)\s+)?", re.IGNORECASE)
+# A transcript's speaker label: "MS. SINGH:", "GEN. RYDER:", "SECRETARY BLINKEN:".
+_LABEL = re.compile(
+    r"(?:(?:MR|MS|MRS|DR|GEN|ADM|COL|AMB|SEC|SECRETARY|GENERAL|ADMIRAL|AMBASSADOR)\.?\s+)?"
+    r"(?P<name>[A-Z][A-Z'’-]+(?:\s+[A-Z][A-Z'’-]+){0,2}):\s"
+)
 # "said to show", "reported to be", "believed to have": a verb of hearsay after its noun.
 _HEARSAY = re.compile(
     r"\s+to\s+(?:be|have|show|number|total|include|contain|depict|involve|feature)\b",
@@ -90,6 +95,17 @@ def _head_subject(sentence: str, every: list[Mention], pronoun: Mention) -> Ment
     ):
         return head
     return None
+
+
+def _label_actor(lex: Lexicon, name: str) -> str | None:
+    """The actor a transcript label names: an alias, or one person's surname ("Ryder")."""
+    key = norm(name)
+    actor = lex.aliases.get(key)
+    if actor is not None:
+        return actor
+    last = key.split()[-1]
+    found = {a for alias, a in lex.aliases.items() if " " in alias and alias.split()[-1] == last}
+    return found.pop() if len(found) == 1 else None
 
 
 def _inverted_gap(sentence: str, a: int, b: int, mentions: list[Mention]) -> bool:
@@ -319,6 +335,13 @@ def find_anchors(lex: Lexicon, sc: Scan, words: frozenset[str] | None = None) ->
         named = [m for m in after if m.actor or m.kind == "anaphor"]
         if named:
             anchors.append(_anchor(lex, sentence, sm_start, sm_end, SOURCE, named[:1], named))
+    label = _LABEL.match(sentence) if ":" in sentence[:40] else None
+    if label is not None:
+        # A transcript's speaker label ("MR. KIRBY: We assess that ..."): a source for the turn.
+        name = label.group("name").title()
+        actor = _label_actor(lex, name)
+        if actor is not None:
+            anchors.append(Anchor(0, label.end(), SOURCE, (actor,), name))
     anchors.sort(key=lambda a: a.start)
     return anchors
 

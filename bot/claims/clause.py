@@ -33,6 +33,7 @@ _CLAUSE_PUNCT = re.compile(
     re.IGNORECASE,
 )
 _JOINERS = frozenset(["but", "while"])
+REFUSALS = ("denies", "doubts", "deflects")  # the stances that refuse a claim
 # Between two figures, what makes the first a part of the second ("4,000 of the roughly").
 _PART_OF = re.compile(
     r"\s+(?:out\s+)?of\s+(?:the|an?|its|their|those|some)?\s*(?:estimated|roughly|about|some|"
@@ -119,6 +120,7 @@ class ClauseReader:
         hypothetical = lex.hypothetical_gate.maybe(ws)
         needs: dict[str, bool] = {}
         found: list[Found] = []
+        asked: set[int] = set()  # starts of cues in a question
         for c0, c1 in sc.find("cue", cs, clause.end):
             m_start, m_end = c0 - cs, c1 - cs
             if not headline and sentence[c0].isupper() and _in_name(sentence, c0, c1):
@@ -153,7 +155,9 @@ class ClauseReader:
                 ):
                     continue  # "Russian forces fighting": about someone else
                 if hypothetical and lex.hypothetical_re.search(before):
-                    continue  # "if", "whether", "how many": asked, not claimed
+                    # "if", "whether", "how many": asked, not claimed, unless the answer
+                    # refuses it ("asked whether ..., he could not confirm it").
+                    asked.add(m_start)
                 if rule.value == "near" and lex.other_people_re.match(text, m_end):
                     continue  # "killed eight Russian soldiers": the victims are someone else
                 number = None
@@ -161,7 +165,7 @@ class ClauseReader:
                     number = self._near(sc, text, clause, m_start, m_end, rule.max_value)
                 found.append((qid, m_start, m_end, number))
         found.extend(self._counts(sc, text, clause))
-        subsumed = {s for q, *_ in found for s in lex.questions[q].subsumes}
+        subsumed = {s for q, c, *_ in found if c not in asked for s in lex.questions[q].subsumes}
         claims: list[Claim] = []
         for qid, start, _end, number in found:
             if qid in subsumed:
@@ -177,6 +181,8 @@ class ClauseReader:
             stance = self.stances.stance(
                 sc, clause.start, clause.end, clause.words, start, who.verb
             )
+            if start in asked and stance not in REFUSALS:
+                continue
             for actor in who.actors:
                 claims.append(
                     Claim(

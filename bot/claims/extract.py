@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from bot.claims.attribution import SOURCE, Anchor, find_anchors, find_mentions
-from bot.claims.clause import MEDIA, ClauseReader, Who, clauses, govern
+from bot.claims.clause import MEDIA, REFUSALS, ClauseReader, Who, clauses, govern
 from bot.claims.lexicon import Lexicon, compile_lexicon
 from bot.claims.pack import StoryPack
 from bot.claims.scan import Scan
@@ -25,9 +25,6 @@ _HEADLINE_SOURCE = re.compile(r"^([^:]{2,60}):\s")
 _HEADLINE_TRAIL = re.compile(r"(?::|\s[-–—|])\s+([^:\-–—|]{2,40})$")
 _DIGIT = re.compile(r"\d")
 _ACRONYM_GLOSS = re.compile(r"\s\([A-Z][A-Za-z&.-]{1,9}\)(?=[\s,;:])")
-
-
-_REFUSALS = ("denies", "doubts", "deflects")
 
 
 def _blank(m: re.Match[str]) -> str:
@@ -157,12 +154,12 @@ class Extractor:
             return None
         anchors = self._resolve(find_anchors(lex, sc, ws), sentence, state)
         # Whoever governs the refusal: "This is fake," Peskov said / Peskov called it fake.
-        refusals = [s for name in _REFUSALS for s in sc.find(name)[:1]]
+        refusals = [s for name in REFUSALS for s in sc.find(name)[:1]]
         who = govern(anchors, min(refusals)[0] if refusals else 0)
         if who is None or not who.actors or who.actors == (MEDIA,):
             return []
         stance = self._clauses.stances.stance(sc, 0, len(sentence), ws, len(sentence), who.verb)
-        if stance not in _REFUSALS or not (
+        if stance not in REFUSALS or not (
             sc.has(stance) or lex.stance_index.scan(who.verb).has(stance)
         ):
             return []  # a negation alone ("did not say") refuses nothing in particular
