@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import ahocorasick
 
@@ -32,6 +32,20 @@ def _astral(m: re.Match[str]) -> str:
 def _wordish(c: str) -> bool:
     """What `(?<![\\w-])` and `(?![\\w-])` look for around a phrase."""
     return c.isalnum() or c == "_" or c == "-"
+
+
+class _Phrase:
+    """A phrase as the automaton holds it under a key: the key's length, whether the phrase is
+    an acronym (case kept) or a wildcard ("deploy*"), its text, and the lists that hold it."""
+
+    def __init__(
+        self, length: int, acronym: bool, wildcard: bool, exact: str, lists: tuple[int, ...]
+    ) -> None:
+        self.length = length
+        self.acronym = acronym
+        self.wildcard = wildcard
+        self.exact = exact
+        self.lists = lists
 
 
 class PhraseIndex:
@@ -81,7 +95,7 @@ class PhraseIndex:
                     variants = entries.setdefault(before + key, {})
                     variants.setdefault((len(key), acronym, wildcard, body), []).append(no)
         for key, variants in entries.items():
-            auto.add_word(key, tuple((*v, tuple(nos)) for v, nos in variants.items()))
+            auto.add_word(key, tuple(_Phrase(*v, tuple(nos)) for v, nos in variants.items()))
         auto.make_automaton()
         self._auto = auto
 
@@ -111,9 +125,13 @@ class PhraseIndex:
         padded = f" {folded} "
         by_list: dict[int, list[_Hit]] = {}
         # `last` is the phrase's last character in `padded`: one past its end in `folded`.
-        for last, found in self._auto.iter(padded):
+        for item in self._auto.iter(padded):
+            # Typed, so the compiled module reads the pair and the phrases without iterating.
+            last, found = cast(tuple[int, tuple[_Phrase, ...]], item)
             bounded = padded[last + 1] in stops
-            for length, acronym, wildcard, exact, lists in found:
+            for phrase in found:
+                length, acronym, wildcard = phrase.length, phrase.acronym, phrase.wildcard
+                exact, lists = phrase.exact, phrase.lists
                 s, e = last - length, last
                 if index is not None:
                     s, e = index[s], index[e - 1] + 1
