@@ -7,7 +7,6 @@ by the caller, which carries the last named actor of an item across sentences.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from bot.claims.gates import norm
 from bot.claims.lexicon import Lexicon
@@ -126,29 +125,48 @@ def _at_figure(sentence: str, end: int) -> bool:
     return at is not None and bool(find_numbers(sentence[at.end() : at.end() + 40]))
 
 
-@dataclass(slots=True)
+# The records below are plain classes, not dataclasses: compiled, their __init__ is native
+# code, where a dataclass's generated __init__ would run in the interpreter.
+
+
 class Mention:
-    start: int
-    end: int
-    actor: str | None  # None: an anaphor or a title without a country
-    kind: str  # alias | role | relay | country | anaphor
-    text: str
+    """An actor, title, country or pronoun named in a sentence."""
+
+    def __init__(self, start: int, end: int, actor: str | None, kind: str, text: str) -> None:
+        self.start = start
+        self.end = end
+        self.actor = actor  # None: an anaphor or a title without a country
+        self.kind = kind  # alias | role | relay | country | anaphor
+        self.text = text
 
 
-@dataclass(slots=True)
 class Anchor:
     """An attribution in a sentence: the verb's span, who speaks, and how it governs text."""
 
-    start: int
-    end: int
-    kind: str  # LEAD: content follows; TRAIL: content precedes; CONT: no subject; SOURCE
-    actors: tuple[str, ...]  # empty: refer back to the last named actor
-    speaker: str | None
-    relay: bool = False
-    relay_default: str | None = None
-    carried: bool = False
-    surname: str | None = None  # "Patel said": resolved by the caller to a person named before
-    definite: bool = False  # a relay named with "the" ("the report"): may refer back
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        kind: str,
+        actors: tuple[str, ...],
+        speaker: str | None,
+        *,
+        relay: bool = False,
+        relay_default: str | None = None,
+        carried: bool = False,
+        surname: str | None = None,
+        definite: bool = False,
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.kind = kind  # LEAD: content follows; TRAIL: content precedes; CONT: none; SOURCE
+        self.actors = actors  # empty: refer back to the last named actor
+        self.speaker = speaker
+        self.relay = relay
+        self.relay_default = relay_default
+        self.carried = carried
+        self.surname = surname  # "Patel said": resolved by the caller to a person named before
+        self.definite = definite  # a relay named with "the" ("the report"): may refer back
 
 
 def find_mentions(lex: Lexicon, sc: Scan, start: int = 0, end: int | None = None) -> list[Mention]:

@@ -8,7 +8,6 @@ one pass), so no phrase list is searched twice.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from bot.claims.attribution import CONT, LEAD, SOURCE, TRAIL, Anchor
 from bot.claims.lexicon import Lexicon, lookup
@@ -70,23 +69,28 @@ _CACHE_MAX = 4096  # entries per memo table: cues repeat, but not without end
 Found = tuple[str, int, int, "Number | None"]
 
 
-@dataclass(slots=True)
 class Who:
-    """Who a stretch of a sentence is attributed to, and the verb that says so."""
+    """Who a stretch of a sentence is attributed to, and the verb that says so (a plain class:
+    compiled, its __init__ is native code)."""
 
-    actors: tuple[str, ...]
-    speaker: str | None
-    confidence: float
-    verb: str = ""
+    def __init__(
+        self, actors: tuple[str, ...], speaker: str | None, confidence: float, verb: str = ""
+    ) -> None:
+        self.actors = actors
+        self.speaker = speaker
+        self.confidence = confidence
+        self.verb = verb
 
 
-@dataclass
 class Clause:
-    start: int
-    end: int
-    words: frozenset[str]  # the whole sentence's words: a superset, for gates
-    numbers: list[Number] | None = None
-    used: set[int] = field(default_factory=set)
+    """A span of a sentence, with its figures once found and those a cue has taken."""
+
+    def __init__(self, start: int, end: int, words: frozenset[str]) -> None:
+        self.start = start
+        self.end = end
+        self.words = words  # the whole sentence's words: a superset, for gates
+        self.numbers: list[Number] | None = None
+        self.used: set[int] = set()
 
 
 def clauses(sentence: str, ws: frozenset[str]) -> list[Clause]:

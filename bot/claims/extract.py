@@ -10,7 +10,7 @@ nothing, except the headline, which is the outlet's own voice.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from bot.claims.attribution import SOURCE, Anchor, find_anchors, find_mentions
 from bot.claims.clause import MEDIA, REFUSALS, ClauseReader, Who, clauses, govern
@@ -31,16 +31,16 @@ def _blank(m: re.Match[str]) -> str:
     return " " * len(m.group())
 
 
-@dataclass
 class _State:
     """What carries over between the sentences of one item: the last named speaker."""
 
-    actors: tuple[str, ...] = ()
-    speaker: str | None = None
-    # Sentences without a claim since the last one: (sentence, its words, its scan if made).
-    pending: list[tuple[str, frozenset[str], Scan | None]] = field(default_factory=list)
-    names: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)  # surname ->
-    topic: str = ""  # the question of the last claim: what "the reports" refers to
+    def __init__(self, topic: str = "") -> None:
+        self.actors: tuple[str, ...] = ()
+        self.speaker: str | None = None
+        # Sentences without a claim since the last one: (sentence, its words, its scan if made).
+        self.pending: list[tuple[str, frozenset[str], Scan | None]] = []
+        self.names: dict[str, tuple[tuple[str, ...], str]] = {}  # surname -> actors, speaker
+        self.topic = topic  # the question of the last claim: what "the reports" refers to
 
 
 class Extractor:

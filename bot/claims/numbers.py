@@ -7,7 +7,6 @@ are left out, because a claim's value is always a number of people here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from bot.claims.lexicon import trie
 from bot.claims.tokens import lowered, words
@@ -44,6 +43,7 @@ _NUMBER_RE = re.compile(_NUMBER.format(num=_NUM, first=_FIRSTS))
 # The same without number words, three times faster: for text that has none (most text).
 _FIGURES_RE = re.compile(_NUMBER.format(num=rf"(?:{_DIGITS}){_SCALE_SUFFIX}", first="bf"))
 _DIGIT = re.compile(r"\d")
+_DIGIT_RUN = re.compile(r"\d+")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _FIGURE = re.compile(r"([\d, ]*\d(?:\.\d+)?)\s*(k|thousand|million|billion)?$")
 _ONE_OF = re.compile(r"\s+(?:of|another|side)\b")
@@ -110,15 +110,23 @@ _QUALIFIER_ENDS = (
 _QUALIFIER_RE = [(name, re.compile(rf"\b(?:{words})\s*$")) for name, words in _QUALIFIERS]
 
 
-@dataclass(slots=True)
 class Number:
-    """A figure found in text: ``value`` (low end of a range), ``value_high``, ``qualifier``."""
+    """A figure found in text: ``value`` (low end of a range), ``value_high``, ``qualifier``.
+    (A plain class: compiled, its __init__ is native code.)"""
 
-    start: int
-    end: int
-    value: float
-    value_high: float | None = None
-    qualifier: str | None = None
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        value: float,
+        value_high: float | None = None,
+        qualifier: str | None = None,
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.value = value
+        self.value_high = value_high
+        self.qualifier = qualifier
 
 
 def parse_number(token: str) -> float | None:
@@ -195,6 +203,32 @@ def _excluded(text: str, start: int, end: int, token: str) -> bool:
     return token.lower() == "one" and bool(_ONE_OF.match(after))
 
 
+def _figure_matches(low: str) -> list[re.Match[str]]:
+    """What ``_FIGURES_RE.finditer(low)`` yields, tried only where a figure can start: at a run
+    of digits, or at the "between" or "from" before one. The regex's leading lookahead would
+    enter the pattern at every character of the text."""
+    found: list[re.Match[str]] = []
+    pos = 0
+    for run in _DIGIT_RUN.finditer(low):
+        d = run.start()
+        if d < pos:
+            continue
+        k = d
+        while k > pos and low[k - 1].isspace():
+            k -= 1
+        m = None
+        if k < d:
+            for lead in ("between", "from"):
+                if k - len(lead) >= pos and low.startswith(lead, k - len(lead)):
+                    m = _FIGURES_RE.match(low, k - len(lead))
+        if m is None:
+            m = _FIGURES_RE.match(low, d)
+        if m is not None:
+            found.append(m)
+            pos = m.end()
+    return found
+
+
 def may_hold_numbers(text: str, text_words: frozenset[str]) -> bool:
     """False when ``text`` (whose `tokens.words` are, or are within, ``text_words``) cannot
     hold a figure."""
@@ -211,7 +245,7 @@ def find_numbers(text: str, within: frozenset[str] | None = None) -> list[Number
     if not spelled and not _DIGIT.search(text):
         return found
     low = lowered(text)
-    for m in (_NUMBER_RE if spelled else _FIGURES_RE).finditer(low):
+    for m in _NUMBER_RE.finditer(low) if spelled else _figure_matches(low):
         lo_token, hi_token = m.group("lo"), m.group("hi")
         if hi_token is not None:
             joiner = low[m.end("lo") : m.start("hi")].strip()
