@@ -398,3 +398,44 @@ def test_a_transcript_speaker_label(ex: Extractor) -> None:
     got = run(ex, "GEN. RYDER: Our estimate is that roughly 1,500 North Korean troops have "
                   "been wounded.")  # fmt: skip
     assert ("casualties.wounded", "us.government", "asserts", 1500) in got
+
+
+# -- more frames: gapped doubts, long estimates, objects of prepositions, ranks --------------
+
+
+@pytest.mark.parametrize(
+    ("text", "claim"),
+    [
+        ("The State Department said it could not at this stage verify that North Korean troops "
+         "were fighting in Kursk.", ("troops.combat", "us.government", "doubts", None)),
+        ("The Pentagon put the number of North Korean soldiers stationed in Kursk at about "
+         "9,000.", ("troops.count", "us.government", "asserts", 9000)),
+        ("Zakharova lashed out at the Security Council, saying no North Korean troops had "
+         "been sent to Russia.", ("troops.deployed", "ru.government", "denies", None)),
+        ("MAJ. GEN. RYDER: About 700 North Korean soldiers have been wounded so far.",
+         ("casualties.wounded", "us.government", "asserts", 700)),
+        ("Roughly 4,500 North Korean infantrymen crossed into Russia, the NIS said.",
+         ("troops.count", "kr.nis", "asserts", 4500)),
+        ("North Korean units reached the Kursk border area last week, Budanov said.",
+         ("troops.deployed", "ua.intelligence", "asserts", None)),
+        ("Pyongyang's envoy said any such step would be in line with the norms of international "
+         "law when asked about North Korean troops in Russia.",
+         ("troops.deployed", "kp.government", "deflects", None)),
+        ("Ukraine's military intelligence briefed reporters on Monday. The directorate now "
+         "counts some 13,000 North Korean soldiers in Russia.",
+         ("troops.count", "ua.intelligence", "asserts", 13000)),
+    ],
+)  # fmt: skip
+def test_more_frames(ex: Extractor, text: str, claim: tuple[str, str, str, float | None]) -> None:
+    assert claim in run(ex, text)
+
+
+def test_the_other_sides_dead_after_an_auxiliary(ex: Extractor) -> None:
+    got = run(ex, "Ukraine said six Russian paratroopers had been killed by North Korean fire "
+                  "near Sudzha.")  # fmt: skip
+    assert not any(q == "casualties.killed" for q, *_ in got)
+
+
+def test_positions_abandoned_are_not_a_deployment(ex: Extractor) -> None:
+    got = run(ex, "Eleven North Korean soldiers abandoned their positions near Kursk, HUR said.")
+    assert not any(q == "troops.count" for q, *_ in got)

@@ -52,6 +52,8 @@ _SURNAME = re.compile(
     r"(?:^|[,;:“\"]\s*|\b(?:and|but|while|also)\s+)([A-Z][a-z]+(?:-[A-Z][a-z]+)?)"
     r"(?:\s+(?:also|later|earlier|then|again|further))?\s+$"
 )
+# "hit back at the Security Council, saying": a preposition's object is not the subject.
+_PREP_BEFORE = re.compile(r"\b(?:at|to|before|with|against|from|into)\s+(?:the\s+)?$", re.I)
 _AND = re.compile(r"\band\b")
 # Between an inverted verb and its speaker: "said the NIS", "said Dmitry Peskov".
 _INVERTED_GAP = re.compile(r"\s*(?:by\s+)?(?:the\s+)?(?:[A-Z][\w'’.-]*\s+){0,4}")
@@ -64,7 +66,8 @@ _OWN_CLAUSE = re.compile(r"[^,:;]*[:;]\s*")
 _SENTENCE_HEAD = re.compile(r"\W*(?:(?:but|and|however|meanwhile|the)\s+)?", re.IGNORECASE)
 # A transcript's speaker label: "MS. SINGH:", "GEN. RYDER:", "SECRETARY BLINKEN:".
 _LABEL = re.compile(
-    r"(?:(?:MR|MS|MRS|DR|GEN|ADM|COL|AMB|SEC|SECRETARY|GENERAL|ADMIRAL|AMBASSADOR)\.?\s+)?"
+    r"(?:(?:MR|MS|MRS|DR|GEN|MAJ|LT|CAPT|BRIG|VICE|REAR|SGT|ADM|COL|AMB|SEC|SECRETARY|"
+    r"GENERAL|ADMIRAL|AMBASSADOR)\.?\s+){0,3}"
     r"(?P<name>[A-Z][A-Z'’-]+(?:\s+[A-Z][A-Z'’-]+){0,2}):\s"
 )
 # "said to show", "reported to be", "believed to have": a verb of hearsay after its noun.
@@ -74,7 +77,7 @@ _HEARSAY = re.compile(
 )
 # An estimate's frame: "put the death toll at 600", "placed North Korean losses at 4,000".
 _AT_FRAME_VERBS = frozenset(["put", "puts", "putting", "placed", "places", "placing"])
-_AT = re.compile(r"(?:\s+[\w'’.-]+){1,6}?\s+at\s+")
+_AT = re.compile(r"(?:\s+[\w'’.-]+){1,10}?\s+at\s+")
 
 LEAD, TRAIL, CONT, SOURCE = "lead", "trail", "cont", "source"
 
@@ -271,6 +274,8 @@ def _subject(
                 break
         elif m.kind == "country" and not _GAP.match(gap):
             continue  # countries speak only as bare subjects ("Russia has denied")
+        elif _PREP_BEFORE.search(sentence, max(0, m.start - 12), m.start):
+            continue  # "hit back at the Security Council": a preposition's object
         group.append(m)
         edge = m.start
         if m.kind not in ("country", "alias", "role") or not _GAP.match(gap):

@@ -19,7 +19,8 @@ from bot.models import Claim
 MEDIA = "media"
 # Every branch starts with ";", "," or a space: the lookahead lets the engine skip other text.
 _CLAUSE = re.compile(
-    r"(?=[;,\s])(?:;|,\s+(?:and|but|while|whereas|although|though|adding|saying|noting|as well as|"
+    r"(?=[;,\s])(?:;|,\s+(?:and|but|while|whereas|although|though|adding|saying|noting|"
+    r"suggesting|indicating|meaning|as well as|"
     r"according)\b|\s+but\s+|\s+while\s+|,?\s+and\s+that\b)",
     re.IGNORECASE,
 )
@@ -27,7 +28,8 @@ _CLAUSE = re.compile(
 # the sentence has no "but", "while" nor "and ... that", they are all that can match, and the
 # engine skips straight from one ";" or "," to the next.
 _CLAUSE_PUNCT = re.compile(
-    r";|,(?=\s+(?:and|but|while|whereas|although|though|adding|saying|noting|as well as|"
+    r";|,(?=\s+(?:and|but|while|whereas|although|though|adding|saying|noting|suggesting|"
+    r"indicating|meaning|as well as|"
     r"according)\b)",
     re.IGNORECASE,
 )
@@ -59,7 +61,7 @@ _GROUP_OF = re.compile(
 _OF_THEM = re.compile(r"\s+of\s+(?:them|those|these)\b", re.IGNORECASE)
 _THE_BEFORE = re.compile(r"\bthe\s+(?:[a-z]+\s+)?$", re.IGNORECASE)
 _CLAUSE_STOP = re.compile(r"[,;:]")
-_NEAR_BEFORE, _NEAR_AFTER, _HEAD, _SUBJECT_BEFORE = 45, 30, 40, 90
+_NEAR_BEFORE, _NEAR_AFTER, _HEAD, _SUBJECT_BEFORE = 45, 45, 40, 90
 _RELATIVE = re.compile(r"(?:\s+(?:that|who|which|whom|it|they|we|he|she))+\s*", re.IGNORECASE)
 _HELPER_TO_CUE = re.compile(
     r"(?:\s+[\w'’-]+){0,6}?\s+(?:have|has|had|were|was|are|is|been|being)\b[^,;:()\d]*"
@@ -141,7 +143,7 @@ class ClauseReader:
                         needs[qid] = gate.maybe(ws) and sc.has(rule.needs, n0, clause.end)
                     if not needs[qid]:
                         continue
-                n0, n1 = max(0, c0 - 80), c1 + 40
+                n0, n1 = max(0, c0 - 120), c1 + 40
                 if not (
                     sc.has("subject", n0, n1)
                     or sc.has("anaphor_subject", n0, n1)

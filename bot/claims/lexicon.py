@@ -229,7 +229,10 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
         subject_re=phrases_re(_list(ex, "subject")),
         anaphor_subject_re=phrases_re(_list(ex, "subject_anaphors")),
         other_sides_re=re.compile(
-            rf"(?:{phrases_re(_list(ex, 'other_sides')).pattern})\s+(?:[\w-]+\s+)?$", re.IGNORECASE
+            # "Russian forces fighting", "Russian soldiers had been killed".
+            rf"(?:{phrases_re(_list(ex, 'other_sides')).pattern})\s+(?:[\w-]+\s+)?"
+            r"(?:(?:have|has|had|were|was|are|is|been|being)\s+){0,2}$",
+            re.IGNORECASE,
         ),
         other_people_re=re.compile(
             # One word may come between ("eight Russian"), not a preposition ("in Russia's",

@@ -12,6 +12,12 @@ from itertools import pairwise
 from bot.claims.lexicon import Lexicon
 from bot.claims.scan import Scan, Span
 
+# "cannot at this point confirm": a doubt with words inside it, which no phrase list holds.
+_GAPPED_DOUBT = re.compile(
+    r"\b(?:cannot|can't|could not|couldn't|unable to|not able to|has not|have not)\s+"
+    r"(?:[\w'’]+\s+){1,4}?(?:confirm|verify)\b",
+    re.IGNORECASE,
+)
 _CACHE_MAX = 4096  # verbs as written: they repeat, but not without end
 _WORD_EDGE = re.compile(r"\w(?:.*\w)?", re.DOTALL)  # fullmatch: starts and ends a word
 # "no fewer than 10,000", "not more than 3,000": a figure's bound, not a negation of the claim.
@@ -57,6 +63,8 @@ class StanceReader:
         region: _Region | None = None
         if possible:
             region = self._region(sc, cs, ce, verb, possible)
+        if _GAPPED_DOUBT.search(sc.text, cs, ce):
+            return "doubts"
         for stance in possible:
             if stance != "confirms" and region and region.has(stance):
                 return stance
