@@ -12,8 +12,11 @@ from bot.claims.gates import norm
 from bot.claims.lexicon import Lexicon
 from bot.claims.numbers import find_numbers
 from bot.claims.scan import Scan
+from bot.claims.tokens import lowered
 
 _WINDOW = 110  # how far before a verb a speaker's noun phrase may start, in characters
+# The patterns below that hold words are in lower case and run on the lower-cased sentence
+# (`tokens.lowered`): Python's engine is several times slower under IGNORECASE.
 # What may stand between a subject and its verb ("Russia has consistently denied").
 _GAP = re.compile(
     r"^(?:\s|,|\b(?:and|both|the|their|its|allies|partners|as well as|together with|has|have|had|"
@@ -21,12 +24,11 @@ _GAP = re.compile(
     r"flatly|again|not|yet|could|can|cannot|would|will|did|does|do|on|earlier|later|separately|"
     r"so far|now|still|once|initially|first|formally|firmly|categorically|swiftly|quickly|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|itself|"
-    r"however|meanwhile|who|which)\b)*$",
-    re.IGNORECASE,
+    r"however|meanwhile|who|which)\b)*$"
 )
-_LIST_GAP = re.compile(r"^\s*(?:,|and|as well as|,\s*and)\s*$", re.IGNORECASE)
-_LIST_HEAD = re.compile(r"(?:^|[,;:]\s*|\bboth\s+)(?:both\s+|the\s+)?$", re.IGNORECASE)
-_CONTINUATION = re.compile(r"^[\s,;]*(?:(?:and|but|while|also|adding|then)\b[\s,]*)*$", re.I)
+_LIST_GAP = re.compile(r"^\s*(?:,|and|as well as|,\s*and)\s*$")
+_LIST_HEAD = re.compile(r"(?:^|[,;:]\s*|\bboth\s+)(?:both\s+|the\s+)?$")
+_CONTINUATION = re.compile(r"^[\s,;]*(?:(?:and|but|while|also|adding|then)\b[\s,]*)*$")
 # Starting with the character class (the word boundary checked behind it) lets the engine skip
 # to the next capital instead of entering the pattern at every character.
 _NAME = re.compile(
@@ -43,8 +45,7 @@ _QUOTES = '"“”'
 # "were reported killed", "to confirm", "the reports": not someone speaking.
 _PASSIVE = re.compile(
     r"\b(?:is|are|was|were|be|been|being|to|not be|the|a|an|these|those|such|of|about|their|its|"
-    r"his|her|no|any)\s+$",
-    re.IGNORECASE,
+    r"his|her|no|any)\s+$"
 )
 
 # A capitalised word right before the verb, at the head of its clause: "..., Lee said".
@@ -53,7 +54,8 @@ _SURNAME = re.compile(
     r"(?:\s+(?:also|later|earlier|then|again|further))?\s+$"
 )
 # "hit back at the Security Council, saying": a preposition's object is not the subject.
-_PREP_BEFORE = re.compile(r"\b(?:at|to|before|with|against|from|into)\s+(?:the\s+)?$", re.I)
+_PREP_BEFORE = re.compile(r"\b(?:at|to|before|with|against|from|into)\s+(?:the\s+)?$")
+_PREP_ENDS = ("at", "to", "before", "with", "against", "from", "into", "the")
 _AND = re.compile(r"\band\b")
 # Between an inverted verb and its speaker: "said the NIS", "said Dmitry Peskov".
 _INVERTED_GAP = re.compile(r"\s*(?:by\s+)?(?:the\s+)?(?:[A-Z][\w'’.-]*\s+){0,4}")
@@ -72,8 +74,7 @@ _LABEL = re.compile(
 )
 # "said to show", "reported to be", "believed to have": a verb of hearsay after its noun.
 _HEARSAY = re.compile(
-    r"\s+to\s+(?:be|have|show|number|total|include|contain|depict|involve|feature)\b",
-    re.IGNORECASE,
+    r"\s+to\s+(?:be|have|show|number|total|include|contain|depict|involve|feature)\b"
 )
 # An estimate's frame: "put the death toll at 600", "placed North Korean losses at 4,000".
 _AT_FRAME_VERBS = frozenset(["put", "puts", "putting", "placed", "places", "placing"])
@@ -260,21 +261,24 @@ def _within(mentions: list[Mention], start: int, end: int) -> list[Mention]:
 
 
 def _subject(
-    sentence: str, every: list[Mention], w0: int, verb: int
+    low: str, every: list[Mention], w0: int, verb: int
 ) -> tuple[list[Mention], list[Mention]]:
-    """The mentions that make up the subject before ``verb`` and all mentions in the window."""
+    """The mentions that make up the subject before ``verb`` and all mentions in the window
+    (``low``: the sentence in lower case)."""
     mentions = _within(every, w0, verb)
     group: list[Mention] = []
     edge = verb
     for m in reversed(mentions):
-        gap = sentence[m.end : edge]
+        gap = low[m.end : edge]
         if group:
             # Lists join ("The US, South Korea and their allies have accused ...").
             if not _LIST_GAP.match(gap) or m.kind not in ("country", "alias", "role"):
                 break
         elif m.kind == "country" and not _GAP.match(gap):
             continue  # countries speak only as bare subjects ("Russia has denied")
-        elif _PREP_BEFORE.search(sentence, max(0, m.start - 12), m.start):
+        elif low[max(0, m.start - 12) : m.start].rstrip().endswith(_PREP_ENDS) and (
+            _PREP_BEFORE.search(low, max(0, m.start - 12), m.start)
+        ):
             continue  # "hit back at the Security Council": a preposition's object
         group.append(m)
         edge = m.start
@@ -284,8 +288,7 @@ def _subject(
         first = min(x.start for x in group)
         # A list is a subject only at the head of its clause, with "and" in it.
         if not (
-            _LIST_HEAD.search(sentence[max(0, first - 40) : first])
-            and _AND.search(sentence[first:verb])
+            _LIST_HEAD.search(low[max(0, first - 40) : first]) and _AND.search(low[first:verb])
         ):
             group = group[:1]
     return group, mentions
@@ -294,15 +297,16 @@ def _subject(
 def find_anchors(lex: Lexicon, sc: Scan, words: frozenset[str] | None = None) -> list[Anchor]:
     """Attribution anchors of one scanned sentence, in order (``words``: its `tokens.words`)."""
     sentence = sc.text
+    low = lowered(sentence)
     anchors: list[Anchor] = []
     every: list[Mention] | None = None
     verbs = words is None or lex.verb_gate.maybe(words)
     for v, v_end in sc.find("verb") if verbs else ():
-        if _PASSIVE.search(sentence, max(0, v - 12), v):
+        if _PASSIVE.search(low, max(0, v - 12), v):
             continue
         if sentence[v:v_end].lower() in _AT_FRAME_VERBS and not _at_figure(sentence, v_end):
             continue  # "put" says something only as "put the toll at 600"
-        if _HEARSAY.match(sentence, v_end):
+        if _HEARSAY.match(low, v_end):
             continue  # "images said to show": hearsay, nobody speaking
         w0 = max(0, v - _WINDOW)
         for q in _QUOTES:
@@ -317,14 +321,13 @@ def find_anchors(lex: Lexicon, sc: Scan, words: frozenset[str] | None = None) ->
             # "Putin thanked Kim ..., saying": a participle speaks for the clause's subject.
             anchors.append(Anchor(v, v_end, CONT, (), None, carried=True))
             continue
-        group, mentions = _subject(sentence, every, w0, v)
-        lead_text = sentence[w0:v]
+        group, mentions = _subject(low, every, w0, v)
         if not group:
             named = [m for m in mentions if m.actor and m.kind in ("alias", "role")]
             anaphor = [m for m in mentions if m.kind in ("anaphor", "role")]
             if named and sentence[named[-1].end : v].count(",") <= 2:
                 group = [named[-1]]
-            elif anaphor and _GAP.match(sentence[anaphor[-1].end : v]):
+            elif anaphor and _GAP.match(low[anaphor[-1].end : v]):
                 group = [anaphor[-1]]
             elif surname := _SURNAME.search(sentence, w0, v):
                 head = sentence[max(0, surname.start(1) - 70) : surname.start(1)]
@@ -333,7 +336,7 @@ def find_anchors(lex: Lexicon, sc: Scan, words: frozenset[str] | None = None) ->
                     Anchor(v, v_end, kind, (), None, carried=True, surname=surname.group(1))
                 )
                 continue
-            elif _CONTINUATION.match(_CLAUSE_SEP.split(lead_text)[-1]):
+            elif _CONTINUATION.match(_CLAUSE_SEP.split(low[w0:v])[-1]):
                 after = _within(every, v_end, v_end + 60)
                 inverted = [m for m in after if m.actor
                             and _inverted_gap(sentence, v_end, m.start, after)]  # fmt: skip

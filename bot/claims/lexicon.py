@@ -37,6 +37,11 @@ def _units(phrase: str, fold: bool = False) -> list[str]:
     return [*units, r"\w*"] if wildcard else units
 
 
+_AUXILIARIES = ("have", "has", "had", "were", "was", "are", "is", "been", "being")
+_PREPOSITIONS = ("in", "at", "on", "near", "from", "inside", "into", "across", "of", "to", "for",
+                 "by", "with", "alongside")  # fmt: skip
+
+
 def trie(phrases: Iterable[str], fold: bool = False) -> str:
     """A regex trie: Python's engine tries every alternative of a flat alternation at every
     position, a trie fails on the first character. This is what keeps extraction fast."""
@@ -228,33 +233,30 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
         cue_questions={k: tuple(v) for k, v in cue_questions.items()},
         subject_re=phrases_re(_list(ex, "subject")),
         anaphor_subject_re=phrases_re(_list(ex, "subject_anaphors")),
+        # These add words to folded phrase patterns: in either case, spelled out ("[hH]"),
+        # because IGNORECASE would slow the whole pattern down.
         other_sides_re=re.compile(
             # "Russian forces fighting", "Russian soldiers had been killed".
             rf"(?:{phrases_re(_list(ex, 'other_sides')).pattern})\s+(?:[\w-]+\s+)?"
-            r"(?:(?:have|has|had|were|was|are|is|been|being)\s+){0,2}$",
-            re.IGNORECASE,
+            rf"(?:(?:{trie(_AUXILIARIES, fold=True)})\s+){{0,2}}$"
         ),
         other_people_re=re.compile(
             # One word may come between ("eight Russian"), not a preposition ("in Russia's",
             # "by Ukrainian forces": the agent, not the victims).
-            r"\s*(?:(?!(?:in|at|on|near|from|inside|into|across|of|to|for|by|with|alongside)\b)"
-            r"[\w'’-]+\s+)?"
-            rf"(?:{phrases_re(_list(ex, 'other_people')).pattern})",
-            re.IGNORECASE,
+            rf"\s*(?:(?!(?:{trie(_PREPOSITIONS, fold=True)})\b)[\w'’-]+\s+)?"
+            rf"(?:{phrases_re(_list(ex, 'other_people')).pattern})"
         ),
         army_size_re=phrases_re(_list(ex, "army_size")),
         hypothetical_re=phrases_re(_list(ex, "hypothetical")),
         not_dispatched_re=phrases_re(_list(ex, "not_dispatched")),
         count_noun_re=re.compile(
             r"[\s-]*(?:[\w'’-]+\s+){0,3}?"
-            rf"(?:{phrases_re(_list(terms, 'count_nouns')).pattern})",
-            re.IGNORECASE,
+            rf"(?:{phrases_re(_list(terms, 'count_nouns')).pattern})"
         ),
         stance_res=tuple((s, phrases_re(_list(stances, s))) for s in stance_order),
         negation_re=re.compile(
-            rf"(?:{phrases_re(_list(stances, 'negations')).pattern}|\w+n['’]t)"
-            r"(?:\s+[\w'’-]+){0,3}\s*$",
-            re.IGNORECASE,
+            rf"(?:{phrases_re(_list(stances, 'negations')).pattern}|\w+[nN]['’][tT])"
+            r"(?:\s+[\w'’-]+){0,3}\s*$"
         ),
         verb_re=phrases_re(_list(attribution, "verbs")),
         source_re=phrases_re(_list(attribution, "sources")),

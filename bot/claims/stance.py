@@ -13,6 +13,7 @@ from bot.claims.lexicon import Lexicon
 from bot.claims.scan import Scan, Span
 
 # "cannot at this point confirm": a doubt with words inside it, which no phrase list holds.
+_CONFIRM_WORDS = frozenset(["confirm", "verify"])  # what the pattern below needs
 _GAPPED_DOUBT = re.compile(
     r"\b(?:cannot|can't|could not|couldn't|unable to|not able to|has not|have not)\s+"
     r"(?:[\w'’]+\s+){1,4}?(?:confirm|verify)\b",
@@ -63,7 +64,7 @@ class StanceReader:
         region: _Region | None = None
         if possible:
             region = self._region(sc, cs, ce, verb, possible)
-        if _GAPPED_DOUBT.search(sc.text, cs, ce):
+        if not _CONFIRM_WORDS.isdisjoint(ws) and _GAPPED_DOUBT.search(sc.text, cs, ce):
             return "doubts"
         for stance in possible:
             if stance != "confirms" and region and region.has(stance):
