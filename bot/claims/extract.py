@@ -110,7 +110,7 @@ class Extractor:
         # Set lookups first: most sentences hold no cue or no subject word and stop here.
         sc = cue_word = figure = None
         if lex.subject_gate.maybe(ws):
-            cue_word = lex.cue_gate.maybe(ws, sentence)
+            cue_word = lex.cue_gate.maybe(ws)
             figure = self._counting and _DIGIT.search(sentence) is not None
             if cue_word or figure:
                 sc = lex.index.scan(sentence)
