@@ -120,6 +120,10 @@ def status_rows(res: dict[str, Any], engine: str) -> list[Row]:
 def extract_rows(res: dict[str, Any]) -> list[Row]:
     rate = res["items_per_s"]
     what = f"{res['items']} items in {res['seconds']:.2f} s ({res['how']})"
+    if "written_items_per_s" in res:
+        what += f"; written items: {res['written_items_per_s']:,.0f}/s"
+    if "reference_mloops_per_s" in res:
+        what += f"; this machine: {res['reference_mloops_per_s']:.1f} M Python loops/s"
     verdict = f"{_verdict(rate >= EXTRACT_PER_S)}: {what}"
     return [("extraction, one core", f"{rate:,.0f} items/s", f">= {EXTRACT_PER_S:,.0f}/s", verdict)]
 
