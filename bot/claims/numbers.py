@@ -44,6 +44,7 @@ _NUMBER_RE = re.compile(_NUMBER.format(num=_NUM, first=_FIRSTS))
 _FIGURES_RE = re.compile(_NUMBER.format(num=rf"(?:{_DIGITS}){_SCALE_SUFFIX}", first="bf"))
 _DIGIT = re.compile(r"\d")
 _DIGIT_RUN = re.compile(r"\d+")
+_A_DOZEN = re.compile(r"\ba\s+dozen")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _FIGURE = re.compile(r"([\d, ]*\d(?:\.\d+)?)\s*(k|thousand|million|billion)?$")
 _ONE_OF = re.compile(r"\s+(?:of|another|side)\b")
@@ -203,14 +204,23 @@ def _excluded(text: str, start: int, end: int, token: str) -> bool:
     return token.lower() == "one" and bool(_ONE_OF.match(after))
 
 
-def _figure_matches(low: str) -> list[re.Match[str]]:
-    """What ``_FIGURES_RE.finditer(low)`` yields, tried only where a figure can start: at a run
-    of digits, or at the "between" or "from" before one. The regex's leading lookahead would
-    enter the pattern at every character of the text."""
+def _matches(low: str, spelled: frozenset[str]) -> list[re.Match[str]]:
+    """What ``finditer`` over ``low`` yields of the figures regex, or with ``spelled`` (the
+    number words ``low`` holds) of the one with number words, tried only where a figure can
+    start: a run of digits, a number word, the "a" of "a dozen", or a "between" or "from"
+    before one of them. The regexes' leading lookahead would enter them at every character."""
+    regex = _NUMBER_RE if spelled else _FIGURES_RE
+    starts = {run.start() for run in _DIGIT_RUN.finditer(low)}
+    for word in spelled:  # (where the word is part of another, the regex says no)
+        i = low.find(word)
+        while i >= 0:
+            starts.add(i)
+            i = low.find(word, i + 1)
+    if "dozen" in spelled:
+        starts.update(m.start() for m in _A_DOZEN.finditer(low))
     found: list[re.Match[str]] = []
     pos = 0
-    for run in _DIGIT_RUN.finditer(low):
-        d = run.start()
+    for d in sorted(starts):
         if d < pos:
             continue
         k = d
@@ -220,9 +230,9 @@ def _figure_matches(low: str) -> list[re.Match[str]]:
         if k < d:
             for lead in ("between", "from"):
                 if k - len(lead) >= pos and low.startswith(lead, k - len(lead)):
-                    m = _FIGURES_RE.match(low, k - len(lead))
+                    m = regex.match(low, k - len(lead))
         if m is None:
-            m = _FIGURES_RE.match(low, d)
+            m = regex.match(low, d)
         if m is not None:
             found.append(m)
             pos = m.end()
@@ -239,13 +249,13 @@ def find_numbers(text: str, within: frozenset[str] | None = None) -> list[Number
     """All headcount-like figures in ``text``, left to right, with ranges and qualifiers
     (``within``: words of a text that holds this one, to skip the tokenising when it can)."""
     found: list[Number] = []
-    spelled = (within is None or not _NUMBER_WORDS.isdisjoint(within)) and not (
-        _NUMBER_WORDS.isdisjoint(words(text))
-    )
-    if not spelled and not _DIGIT.search(text):
+    present: frozenset[str] = frozenset()  # the number words the text holds
+    if within is None or not _NUMBER_WORDS.isdisjoint(within):
+        present = _NUMBER_WORDS & words(text)
+    if not present and not _DIGIT.search(text):
         return found
     low = lowered(text)
-    for m in _NUMBER_RE.finditer(low) if spelled else _figure_matches(low):
+    for m in _matches(low, present):
         lo_token, hi_token = m.group("lo"), m.group("hi")
         if hi_token is not None:
             joiner = low[m.end("lo") : m.start("hi")].strip()
