@@ -160,7 +160,7 @@ class Extractor:
             return []
         stance = self._clauses.stances.stance(sc, 0, len(sentence), ws, len(sentence), who.verb)
         if stance not in REFUSALS or not (
-            sc.has(stance) or lex.stance_index.scan(who.verb).has(stance)
+            sc.has(stance) or self._clauses.stances.verb(who.verb).has(stance)
         ):
             return []  # a negation alone ("did not say") refuses nothing in particular
         return [

@@ -92,7 +92,7 @@ class StanceReader:
     def _region(self, sc: Scan, cs: int, ce: int, verb: str, possible: list[str]) -> _Region:
         names = sc.find("alias", cs, ce)
         if not names:
-            return _Region(self._verb(verb), sc, cs, ce, [])
+            return _Region(self.verb(verb), sc, cs, ce, [])
         text = sc.text
         if (
             not self._simple
@@ -101,10 +101,10 @@ class StanceReader:
         ):
             squeezed = _squeezed(text, cs, ce, names)
             blanked = self.lex.stance_index.scan(squeezed)
-            return _Region(self._verb(verb), blanked, 0, len(squeezed), [])
+            return _Region(self.verb(verb), blanked, 0, len(squeezed), [])
         # No phrase can form across a blanked name: the clause's own phrases, less those that
         # overlap a name, are what the blanked clause holds.
-        return _Region(self._verb(verb), sc, cs, ce, names)
+        return _Region(self.verb(verb), sc, cs, ce, names)
 
     def _may_join(
         self, text: str, cs: int, ce: int, names: list[Span], possible: list[str]
@@ -138,7 +138,8 @@ class StanceReader:
                     return True
         return False
 
-    def _verb(self, verb: str) -> Scan:
+    def verb(self, verb: str) -> Scan:
+        """The stance phrases of an attribution's verb as written, names blanked (memoised)."""
         scan = self._verbs.get(verb)
         if scan is None:
             names = self.lex.index.scan(verb).find("alias")
