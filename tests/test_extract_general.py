@@ -439,3 +439,42 @@ def test_the_other_sides_dead_after_an_auxiliary(ex: Extractor) -> None:
 def test_positions_abandoned_are_not_a_deployment(ex: Extractor) -> None:
     got = run(ex, "Eleven North Korean soldiers abandoned their positions near Kursk, HUR said.")
     assert not any(q == "troops.count" for q, *_ in got)
+
+
+# -- growing totals, casualty figures, questions, hearsay, refusals of a named cue ------------
+
+
+def test_a_total_that_grows_to_a_figure(ex: Extractor) -> None:
+    got = run(ex, "Sybiha said 11,000 North Korean soldiers were in Kursk and warned the total "
+                  "could climb to about 14,000.")  # fmt: skip
+    assert ("troops.count", "ua.government", "asserts", 14000) in got
+
+
+def test_a_casualty_figure_is_not_a_troop_count(ex: Extractor) -> None:
+    got = run(ex, "Ukrainian forces captured three North Korean soldiers near Sudzha, HUR said.")
+    assert ("troops.count", "ua.intelligence", "asserts", 3) not in got
+    got = run(ex, "HUR said 1,500 wounded North Korean soldiers had been flown home.")
+    assert ("troops.count", "ua.intelligence", "asserts", 1500) not in got
+
+
+def test_a_refusal_takes_the_cue_it_names(ex: Extractor) -> None:
+    got = run(ex, "Kyiv said North Korean troops had reached Kursk. Seoul's defence ministry "
+                  "said it could not confirm that any fighting had taken place.")  # fmt: skip
+    assert ("troops.combat", "kr.military", "doubts", None) in got
+
+
+def test_negation_a_few_words_before_the_cue(ex: Extractor) -> None:
+    got = run(ex, "The JCS said the North Korean troops have not yet been sent to the front "
+                  "line.")  # fmt: skip
+    assert ("troops.combat", "kr.military", "denies", None) in got
+
+
+def test_a_question_claims_nothing(ex: Extractor) -> None:
+    got = run(ex, 'Q: Has the Pentagon seen North Korean troops fighting in Kursk? MR. KIRBY: '
+                  "We have seen no evidence of that.")  # fmt: skip
+    assert not any(stance == "asserts" for _, _, stance, _ in got)
+
+
+def test_agentless_hearsay_is_the_outlets_report(ex: Extractor) -> None:
+    got = run(ex, "Pyongyang is widely believed to have sent some 12,000 soldiers to Russia.")
+    assert ("troops.count", "media", "asserts", 12000) in got

@@ -58,6 +58,17 @@ _GROUP_OF = re.compile(
     r"at least|over|an estimated|approximately)?\s*$",
     re.IGNORECASE,
 )
+# "expected the number to rise to as many as 15,000": the figure a counted number grows to.
+_GROWS_TO = re.compile(
+    r"\b(?:number|figure|total|tally|count)\b[^.;:\d]{0,40}?\b(?:rise|rises|rising|grow|grows|"
+    r"growing|increase|increases|increasing|climb|climbs|reach|reaches|swell|swells|go up)\s+"
+    r"(?:to\s+)?(?:as many as|about|around|some|roughly|nearly|up to|more than|over)?\s*$",
+    re.IGNORECASE,
+)
+_PHRASE_END = re.compile(
+    r"[,;:]|\b(?:to|in|for|from|into|at|on|near|since|after|before|as|and|while)\b",
+    re.IGNORECASE,
+)
 _OF_THEM = re.compile(r"\s+of\s+(?:them|those|these)\b", re.IGNORECASE)
 _THE_BEFORE = re.compile(r"\bthe\s+(?:[a-z]+\s+)?$", re.IGNORECASE)
 _CLAUSE_STOP = re.compile(r"[,;:]")
@@ -214,7 +225,7 @@ class ClauseReader:
                 self._cues[cue] = qids
         return qids
 
-    def _asked(self, sc: Scan, a: int, b: int) -> list[str]:
+    def asked(self, sc: Scan, a: int, b: int) -> list[str]:
         """The questions the cues in sc.text[a:b] ask."""
         return [q for c0, c1 in sc.find("cue", a, b) for q in self._questions(sc.text[c0:c1])]
 
@@ -266,7 +277,7 @@ class ClauseReader:
         """Whether a cue that takes a figure of its own stands in sc.text[a:b] ("sent" takes
         none: "11,000 soldiers it sent have been killed")."""
         questions = self.lex.questions
-        return any(questions[q].value == "near" for q in self._asked(sc, a, b))
+        return any(questions[q].value == "near" for q in self.asked(sc, a, b))
 
     def _counts(self, sc: Scan, text: str, clause: Clause) -> list[Found]:
         """Figures that name soldiers: "12,000 troops", "sent 1,500", "soldiers, about 3,000"."""
@@ -301,11 +312,13 @@ class ClauseReader:
                     not _DIGIT.search(sc.text, h0, h1)
                     and (
                         (rule.needs is not None and sc.has(rule.needs, h0, h1))
-                        or not set(rule.subsumes).isdisjoint(self._asked(sc, h0, h1))
+                        or not set(rule.subsumes).isdisjoint(self.asked(sc, h0, h1))
                     )
                 )
                 if lex.not_dispatched_re.search(text, n.end, n.end + 50):
                     continue  # "18 soldiers deserted": counts something else
+                if _other_people(lex, text, n) or self._casualty_figure(sc, text, clause, n):
+                    continue  # "captured two soldiers", "2,000 wounded soldiers": not sent
                 if head_ok and not tail_ok and _OWN_NOUN.match(text, n.end):
                     continue  # "they are trained at five military training grounds"
                 if tail_ok or head_ok:
@@ -313,12 +326,35 @@ class ClauseReader:
                     out.append((qid, n.start, n.end, n))
         return out
 
+    def _casualty_figure(self, sc: Scan, text: str, clause: Clause, n: Number) -> bool:
+        """Whether a casualty or capture cue stands right before the figure ("captured two",
+        "lost more than a thousand") or in its phrase before the next figure ("2,000 wounded
+        soldiers", "the two soldiers held by Ukraine"). Not for the whole of a part ("4,000 of
+        the roughly 11,000 soldiers it sent have been killed": 11,000 were sent)."""
+        cs = clause.start
+        if self._owned(sc, cs + max(0, n.start - 20), cs + n.start):
+            return True
+        numbers = _numbers(text, clause)
+        if any(m.end <= n.start and _PART_OF.fullmatch(text, m.end, n.start) for m in numbers):
+            return False
+        b = min(len(text), n.end + 45)
+        for m in numbers:
+            if m.start >= n.end and not _other_people(self.lex, text, m):
+                b = min(b, m.start)  # up to the next figure
+                break
+        # Within the figure's own phrase ("2,000 more soldiers in March to replace its losses").
+        stop = _PHRASE_END.search(text, n.end, b)
+        return self._owned(sc, cs + n.end, cs + (stop.start() if stop else b))
+
     def _nounless(self, sc: Scan, text: str, cs: int, n: Number, subsumes: tuple[str, ...]) -> bool:
         """A figure with no noun of its own that still counts soldiers: "a first group of
         about 2,600", "8,000 of them" (soldiers named before), "the 11,000 it sent" (a cue of
         ``subsumes`` after it)."""
         if _GROUP_OF.search(text, max(0, n.start - 40), n.start):
             return True
+        if _GROWS_TO.search(text, max(0, n.start - 80), n.start):
+            troops = self.lex.troops
+            return troops is not None and sc.has(troops, 0, cs + n.start)
         if _OF_THEM.match(text, n.end):
             troops = self.lex.troops
             return troops is not None and sc.has(troops, 0, cs + n.start)
@@ -328,7 +364,7 @@ class ClauseReader:
         b = min(len(sc.text), a + 60)
         stop = _CLAUSE_STOP.search(sc.text, a, b)
         b = stop.start() if stop else b
-        asked = self._asked(sc, a, b)
+        asked = self.asked(sc, a, b)
         return any(s in asked for s in subsumes)
 
 

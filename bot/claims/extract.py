@@ -24,6 +24,11 @@ from bot.models import POLARITY, Claim, Published
 _HEADLINE_SOURCE = re.compile(r"^([^:]{2,60}):\s")
 _HEADLINE_TRAIL = re.compile(r"(?::|\s[-–—|])\s+([^:\-–—|]{2,40})$")
 _DIGIT = re.compile(r"\d")
+# "North Korea is believed to have sent ...": hearsay with no agent, the outlet's own report.
+_AGENTLESS = re.compile(
+    r"\b(?:is|are|was|were|has been|have been|had been)\s+(?:widely\s+|also\s+)?"
+    r"(?:believed|reported|said|thought|understood|estimated)\s+to\s+"
+)
 _ACRONYM_GLOSS = re.compile(r"\s\([A-Z][A-Za-z&.-]{1,9}\)(?=[\s,;:])")
 
 
@@ -107,6 +112,9 @@ class Extractor:
         lex = self.lex
         if ws is None:
             ws = words(sentence)
+        if not headline and sentence.rstrip().rstrip("\"”’'").endswith("?"):
+            state.pending.append((sentence, ws, None))
+            return []  # a question asks, it claims nothing ("Q: can you confirm ...?")
         # Set lookups first: most sentences hold no cue or no subject word and stop here.
         sc = cue_word = figure = None
         if lex.subject_gate.maybe(ws):
@@ -131,10 +139,15 @@ class Extractor:
         if headline:
             anchors = [*anchors, *self._headline_anchor(sc)]
         elif not anchors:
-            # A body sentence nobody is said to speak for claims nothing, but may name whom a
-            # later "the statement said" refers to.
-            state.pending.append((sentence, ws, sc))
-            return []
+            hearsay = _AGENTLESS.search(sentence)
+            if hearsay is None:
+                # A body sentence nobody is said to speak for claims nothing, but may name
+                # whom a later "the statement said" refers to.
+                state.pending.append((sentence, ws, sc))
+                return []
+            # "North Korea is believed to have sent ...": the outlet's own report.
+            anchor = Anchor(hearsay.start(), hearsay.end(), SOURCE, (MEDIA,), None)
+            anchors = [(anchor, Who((MEDIA,), None, 0.5))]
         claims: list[Claim] = []
         for clause in clauses(sentence, ws):
             claims.extend(self._clauses.claims(sc, clause, anchors, headline))
@@ -163,8 +176,11 @@ class Extractor:
             sc.has(stance) or self._clauses.stances.verb(who.verb).has(stance)
         ):
             return []  # a negation alone ("did not say") refuses nothing in particular
+        # "could not confirm the reports of a deployment": the cue it names, else the topic.
+        named = self._clauses.asked(sc, 0, len(sentence))
+        topic = named[0] if named else state.topic
         return [
-            Claim(question=state.topic, actor=actor, stance=stance, value=None,
+            Claim(question=topic, actor=actor, stance=stance, value=None,
                   value_high=None, qualifier=None, speaker=who.speaker, quote=sentence,
                   confidence=round(who.confidence - 0.2, 2))
             for actor in who.actors

@@ -256,7 +256,7 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
         stance_res=tuple((s, phrases_re(_list(stances, s))) for s in stance_order),
         negation_re=re.compile(
             rf"(?:{phrases_re(_list(stances, 'negations')).pattern}|\w+[nN]['’][tT])"
-            r"(?:\s+[\w'’-]+){0,3}\s*$"
+            r"(?:\s+[\w'’-]+){0,5}\s*$"
         ),
         verb_re=phrases_re(_list(attribution, "verbs")),
         source_re=phrases_re(_list(attribution, "sources")),
