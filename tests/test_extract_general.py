@@ -478,3 +478,17 @@ def test_a_question_claims_nothing(ex: Extractor) -> None:
 def test_agentless_hearsay_is_the_outlets_report(ex: Extractor) -> None:
     got = run(ex, "Pyongyang is widely believed to have sent some 12,000 soldiers to Russia.")
     assert ("troops.count", "media", "asserts", 12000) in got
+
+
+def test_a_relaying_lawmaker_named_again_by_surname(ex: Extractor) -> None:
+    got = run(ex, "Lawmaker Park Sun-won told reporters after an NIS briefing that 11,000 North "
+                  "Korean troops were in Russia. Talks resumed later. About 1,100 North Korean "
+                  "soldiers have been wounded, Park said.")  # fmt: skip
+    assert ("casualties.wounded", "kr.nis", "asserts", 1100) in got
+
+
+def test_a_place_after_the_speaker_is_not_the_speaker(ex: Extractor) -> None:
+    got = run(ex, "The Joint Chiefs of Staff in Seoul said 1,000 more North Korean troops had "
+                  "been sent to Russia.")  # fmt: skip
+    assert ("troops.count", "kr.military", "asserts", 1000) in got
+    assert not any(actor == "kr.government" for _, actor, _, _ in got)

@@ -54,8 +54,8 @@ _SURNAME = re.compile(
     r"(?:\s+(?:also|later|earlier|then|again|further))?\s+$"
 )
 # "hit back at the Security Council, saying": a preposition's object is not the subject.
-_PREP_BEFORE = re.compile(r"\b(?:at|to|before|with|against|from|into)\s+(?:the\s+)?$")
-_PREP_ENDS = ("at", "to", "before", "with", "against", "from", "into", "the")
+_PREP_BEFORE = re.compile(r"\b(?:at|to|before|with|against|from|into|in)\s+(?:the\s+)?$")
+_PREP_ENDS = ("at", "to", "before", "with", "against", "from", "into", "in", "the")
 _AND = re.compile(r"\band\b")
 # Between an inverted verb and its speaker: "said the NIS", "said Dmitry Peskov".
 _INVERTED_GAP = re.compile(r"\s*(?:by\s+)?(?:the\s+)?(?:[A-Z][\w'’.-]*\s+){0,4}")
@@ -387,13 +387,16 @@ def _anchor(
     )
     if relay:
         default = next((m.actor for m in group if m.actor), None)
+        # "Rep. Lee Seong-kweun said": the relay's own name, so that a later "Lee said" is his.
+        seg = sentence[max(0, min(m.start for m in group) - 40) : start]
+        named_relay = _speaker_name(lex, seg, None) if kind != SOURCE else None
         # A lawmaker or outlet naming its source in the same breath ("after a NIS briefing").
         named = [m for m in window if m.actor and m.kind in ("alias", "role") and m not in group]
         if named:
-            return Anchor(start, end, kind, (named[-1].actor or "",), None, relay=False)
+            return Anchor(start, end, kind, (named[-1].actor or "",), named_relay, relay=False)
         m = group[-1]
         definite = m.text.lower().startswith("the ") or sentence.endswith("the ", 0, m.start)
-        return Anchor(start, end, kind, (), None, relay=True, relay_default=default,
+        return Anchor(start, end, kind, (), named_relay, relay=True, relay_default=default,
                       definite=definite)  # fmt: skip
     first = group[0] if kind == SOURCE else group[-1]
     w0 = min(m.start for m in group) if kind != SOURCE else first.start

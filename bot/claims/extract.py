@@ -234,12 +234,12 @@ class Extractor:
                     named[-1] if named else None
                 )
                 if source is not None:
-                    who = Who(source.actors, source.speaker, 0.7, verb)
+                    who = Who(source.actors, source.speaker or a.speaker, 0.7, verb)
                 elif a.definite and state.actors:
                     # "the report said": the report of the source the item named before.
                     who = Who(state.actors, state.speaker, 0.6, verb)
                 else:
-                    who = Who((a.relay_default or MEDIA,), None, 0.5, verb)
+                    who = Who((a.relay_default or MEDIA,), a.speaker, 0.5, verb)
             elif a.surname is not None:
                 known = state.names.get(a.surname)
                 if known is None:

@@ -212,6 +212,9 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
     # Titles and places are not names ("Secretary-General Mark Rutte" -> "Mark Rutte").
     stopwords = {w for phrase in (*roles, *countries) for w in re.split(r"[\s-]+", phrase)}
     stopwords |= {"secretary", "general", "chief", "head", "deputy", "vice", "director"}
+    # "Lawmaker Lee Seong-kweun": the relays' common nouns are titles too, their names are not.
+    titles = [p for r in attribution.get("relays", ()) for p in r["words"] if p.islower()]
+    stopwords |= {w for phrase in titles for w in re.split(r"[\s-]+", phrase)}
     lists: dict[str, list[str]] = {
         "cue": list(cue_questions),
         "subject": _list(ex, "subject"),
