@@ -58,6 +58,13 @@ _GROUP_OF = re.compile(
     r"at least|over|an estimated|approximately)?\s*$",
     re.IGNORECASE,
 )
+_GROUP_WORDS = frozenset(
+    w + s
+    for w in ("group", "contingent", "batch", "wave", "detachment", "deployment", "dispatch",
+              "rotation")
+    for s in ("", "s")
+)  # fmt: skip
+_TOTAL_WORDS = frozenset(["number", "figure", "total", "tally", "count"])
 # "expected the number to rise to as many as 15,000": the figure a counted number grows to.
 _GROWS_TO = re.compile(
     r"\b(?:number|figure|total|tally|count)\b[^.;:\d]{0,40}?\b(?:rise|rises|rising|grow|grows|"
@@ -306,7 +313,7 @@ class ClauseReader:
                         and _PART_OF.fullmatch(text, n.end, whole.start)
                         and lex.count_noun_re.match(text, whole.end)
                         and not _other_people(lex, text, whole)
-                    ) or self._nounless(sc, text, cs, n, rule.subsumes)
+                    ) or self._nounless(sc, text, clause, n, rule.subsumes)
                 h0, h1 = cs + max(0, n.start - _HEAD), cs + n.start
                 head_ok = bool(
                     not _DIGIT.search(sc.text, h0, h1)
@@ -346,16 +353,22 @@ class ClauseReader:
         stop = _PHRASE_END.search(text, n.end, b)
         return self._owned(sc, cs + n.end, cs + (stop.start() if stop else b))
 
-    def _nounless(self, sc: Scan, text: str, cs: int, n: Number, subsumes: tuple[str, ...]) -> bool:
+    def _nounless(
+        self, sc: Scan, text: str, clause: Clause, n: Number, subsumes: tuple[str, ...]
+    ) -> bool:
         """A figure with no noun of its own that still counts soldiers: "a first group of
-        about 2,600", "8,000 of them" (soldiers named before), "the 11,000 it sent" (a cue of
-        ``subsumes`` after it)."""
-        if _GROUP_OF.search(text, max(0, n.start - 40), n.start):
+        about 2,600", "8,000 of them" or "the total could grow to 15,000" (soldiers named
+        before), "the 11,000 it sent" (a cue of ``subsumes`` after it)."""
+        cs, ws = clause.start, clause.words
+        # (The word sets rule the searches out where they cannot match: most text.)
+        if not _GROUP_WORDS.isdisjoint(ws) and _GROUP_OF.search(
+            text, max(0, n.start - 40), n.start
+        ):
             return True
-        if _GROWS_TO.search(text, max(0, n.start - 80), n.start):
-            troops = self.lex.troops
-            return troops is not None and sc.has(troops, 0, cs + n.start)
-        if _OF_THEM.match(text, n.end):
+        if _OF_THEM.match(text, n.end) or (
+            not _TOTAL_WORDS.isdisjoint(ws)
+            and _GROWS_TO.search(text, max(0, n.start - 80), n.start)
+        ):
             troops = self.lex.troops
             return troops is not None and sc.has(troops, 0, cs + n.start)
         if not _THE_BEFORE.search(text, max(0, n.start - 24), n.start):

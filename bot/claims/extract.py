@@ -25,6 +25,7 @@ _HEADLINE_SOURCE = re.compile(r"^([^:]{2,60}):\s")
 _HEADLINE_TRAIL = re.compile(r"(?::|\s[-–—|])\s+([^:\-–—|]{2,40})$")
 _DIGIT = re.compile(r"\d")
 # "North Korea is believed to have sent ...": hearsay with no agent, the outlet's own report.
+_HEARSAY_WORDS = frozenset(["believed", "reported", "said", "thought", "understood", "estimated"])
 _AGENTLESS = re.compile(
     r"\b(?:is|are|was|were|has been|have been|had been)\s+(?:widely\s+|also\s+)?"
     r"(?:believed|reported|said|thought|understood|estimated)\s+to\s+"
@@ -139,7 +140,7 @@ class Extractor:
         if headline:
             anchors = [*anchors, *self._headline_anchor(sc)]
         elif not anchors:
-            hearsay = _AGENTLESS.search(sentence)
+            hearsay = None if _HEARSAY_WORDS.isdisjoint(ws) else _AGENTLESS.search(sentence)
             if hearsay is None:
                 # A body sentence nobody is said to speak for claims nothing, but may name
                 # whom a later "the statement said" refers to.
