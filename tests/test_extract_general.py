@@ -492,3 +492,37 @@ def test_a_place_after_the_speaker_is_not_the_speaker(ex: Extractor) -> None:
                   "been sent to Russia.")  # fmt: skip
     assert ("troops.count", "kr.military", "asserts", 1000) in got
     assert not any(actor == "kr.government" for _, actor, _, _ in got)
+
+
+# -- figures listed after a summary noun, spelled fractions, expectations, titles of a body ---
+
+
+def test_each_casualty_figure_goes_with_its_own_word(ex: Extractor) -> None:
+    got = run(ex, "HUR put North Korean losses at about 200 killed and 900 wounded.")
+    assert ("casualties.killed", "ua.intelligence", "asserts", 200) in got
+    assert ("casualties.wounded", "ua.intelligence", "asserts", 900) in got
+    assert ("casualties.total", "ua.intelligence", "asserts", 200) not in got
+
+
+def test_half_a_dozen(ex: Extractor) -> None:
+    got = run(ex, "Half a dozen North Korean soldiers were captured near Kursk, Kyiv said.")
+    assert ("prisoners", "ua.government", "asserts", 6) in got
+
+
+def test_number_as_a_verb(ex: Extractor) -> None:
+    got = run(ex, "North Korean troops in Russia now number at least 13,000, the NIS said.")
+    assert ("troops.count", "kr.nis", "asserts", 13000) in got
+
+
+def test_an_expectation_is_not_a_claim(ex: Extractor) -> None:
+    got = run(ex, "The NIS said it expected Russia to send the North Korean troops into combat "
+                  "within weeks.")  # fmt: skip
+    assert not any(q == "troops.combat" for q, *_ in got)
+
+
+def test_a_title_takes_the_body_named_before_it(ex: Extractor) -> None:
+    got = run(ex, "About 2,500 North Korean troops were wounded, said Jake Sullivan, the White "
+                  "House national security adviser.")  # fmt: skip
+    assert ("casualties.wounded", "us.government", "asserts", 2500) in got
+    got = run(ex, "Gerasimov told President Putin that North Korean troops fought near Kursk.")
+    assert ("troops.combat", "ru.military", "asserts", None) in got

@@ -213,6 +213,18 @@ def find_mentions(lex: Lexicon, sc: Scan, start: int = 0, end: int | None = None
                 if country:
                     s1, ckey = country.end(), lex.countries.get(norm(country.group()))
             actor = table.get(ckey) if ckey else table.get("default")
+            if (
+                actor is None
+                and prev
+                and prev.kind == "alias"
+                and prev.actor
+                and _BEFORE_ROLE.match(text, prev.end, s0)
+                and not sc.has("verb", prev.end, s0)
+            ):
+                # "the State Department's deputy spokesman", "the White House national security
+                # spokesman": the body whose title it is (not "Gerasimov told President Putin").
+                found.pop()
+                s0, actor = prev.start, prev.actor
             found.append(Mention(s0, s1, actor, "role", text[s0:s1]))
             continue
         if kind == "country":

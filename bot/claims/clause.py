@@ -76,6 +76,12 @@ _PHRASE_END = re.compile(
     r"[,;:]|\b(?:to|in|for|from|into|at|on|near|since|after|before|as|and|while)\b",
     re.IGNORECASE,
 )
+# "the troops now number at least 10,000": "number" as a verb, with a qualifier (a bare
+# "number 10,000" is a label, left out by the number finder).
+_NUMBER_VERB = re.compile(
+    r"(?<!the )(?<!a )\bnumber(?:s|ed|ing)?\s+(?:about|around|roughly|some|nearly|up to|"
+    r"more than|at least|over|an estimated|approximately|as many as|no fewer than|close to)\s*$"
+)
 _OF_THEM = re.compile(r"\s+of\s+(?:them|those|these)\b", re.IGNORECASE)
 _THE_BEFORE = re.compile(r"\bthe\s+(?:[a-z]+\s+)?$", re.IGNORECASE)
 _CLAUSE_STOP = re.compile(r"[,;:]")
@@ -111,6 +117,7 @@ class Clause:
         self.words = words  # the whole sentence's words: a superset, for gates
         self.numbers: list[Number] | None = None
         self.used: set[int] = set()
+        self.listed: set[int] = set()  # starts of cues whose figures belong to later cues
 
 
 def clauses(sentence: str, ws: frozenset[str]) -> list[Clause]:
@@ -187,6 +194,8 @@ class ClauseReader:
                 number = None
                 if rule.value == "near":
                     number = self._near(sc, text, clause, m_start, m_end, rule.max_value)
+                    if number is None and m_start in clause.listed:
+                        continue  # "losses at 300 killed and 2,700 wounded": the parts say it
                 found.append((qid, m_start, m_end, number))
         found.extend(self._counts(sc, text, clause))
         subsumed = {s for q, c, *_ in found if c not in asked for s in lex.questions[q].subsumes}
@@ -253,6 +262,10 @@ class ClauseReader:
             elif best is None and n.start >= end and n.start - end <= _NEAR_AFTER:
                 if self._owned(sc, cs + end, cs + n.start) or _other_people(self.lex, text, n):
                     continue
+                if self._cue_follows(sc, text, clause, n):
+                    # "losses at about 300 killed and 2,700 wounded": 300 is "killed"'s figure
+                    clause.listed.add(start)
+                    continue
                 best = n
                 break
         if best is not None:
@@ -262,6 +275,20 @@ class ClauseReader:
             best = part or best
             clause.used.add(best.start)
         return best
+
+    def _cue_follows(self, sc: Scan, text: str, clause: Clause, n: Number) -> bool:
+        """Whether a cue that takes a figure of its own comes right after figure ``n``, maybe
+        after its noun ("300 killed", "100 soldiers killed"): the figure is that cue's."""
+        cs = clause.start
+        for c0, c1 in sc.find("cue", cs + n.end, min(clause.end, cs + n.end + 40)):
+            if not self._owned(sc, c0, c1):
+                return False
+            noun = self.lex.count_noun_re.match(text, n.end, c0 - cs)
+            if text[noun.end() if noun else n.end : c0 - cs].strip():
+                return False
+            # ("captured two wounded soldiers": an adjective before its noun is not the cue.)
+            return noun is not None or self.lex.count_noun_re.match(text, c1 - cs) is None
+        return False
 
     def _goes_with(self, text: str, n: Number, cue: int) -> bool:
         """Whether figure ``n``, before a cue, is the cue's: close by, naming no soldiers
@@ -365,9 +392,13 @@ class ClauseReader:
             text, max(0, n.start - 40), n.start
         ):
             return True
-        if _OF_THEM.match(text, n.end) or (
-            not _TOTAL_WORDS.isdisjoint(ws)
-            and _GROWS_TO.search(text, max(0, n.start - 80), n.start)
+        if (
+            _OF_THEM.match(text, n.end)
+            or (
+                not _TOTAL_WORDS.isdisjoint(ws)
+                and _GROWS_TO.search(text, max(0, n.start - 80), n.start)
+            )
+            or ("number" in text and _NUMBER_VERB.search(text, max(0, n.start - 30), n.start))
         ):
             troops = self.lex.troops
             return troops is not None and sc.has(troops, 0, cs + n.start)

@@ -272,6 +272,8 @@ def find_numbers(text: str, within: frozenset[str] | None = None) -> list[Number
         lo = parse_number(lo_token)
         if lo is None:
             continue
+        if lo_token.startswith("a dozen") and low.endswith("half ", 0, start):
+            lo, start = 6.0, start - 5  # "half a dozen officers"
         hi = parse_number(hi_token) if hi_token is not None else None
         if hi is not None and hi <= lo:
             # "1,000-3" is not a range; keep the first figure only.
