@@ -526,3 +526,14 @@ def test_a_title_takes_the_body_named_before_it(ex: Extractor) -> None:
     assert ("casualties.wounded", "us.government", "asserts", 2500) in got
     got = run(ex, "Gerasimov told President Putin that North Korean troops fought near Kursk.")
     assert ("troops.combat", "ru.military", "asserts", None) in got
+
+
+def test_a_headline_figure_before_its_trailing_source(ex: Extractor) -> None:
+    got = keys(ex.extract("About 300 North Korean soldiers killed in Russia: HUR", ""))
+    assert ("casualties.killed", "ua.intelligence", "asserts", 300) in got
+    assert not any(actor == "ru.government" for _, actor, _, _ in got)
+
+
+def test_soldiers_lost_are_not_a_dispatch(ex: Extractor) -> None:
+    got = run(ex, "North Korea lost some 700 soldiers near Kursk in a week, the NIS said.")
+    assert ("troops.count", "kr.nis", "asserts", 700) not in got

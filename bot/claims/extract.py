@@ -208,7 +208,10 @@ class Extractor:
 
     def _headline_anchor(self, sc: Scan) -> list[tuple[Anchor, Who]]:
         """The source a headline names first ("NIS: ...") or last ("...: JCS", "... - Zelensky")."""
-        m = _HEADLINE_SOURCE.match(sc.text) or _HEADLINE_TRAIL.search(sc.text)
+        m = _HEADLINE_SOURCE.match(sc.text)
+        if m is None or any(ch.isdigit() for ch in m.group(1)):
+            # "At least 100 ... soldiers killed in Russia: NIS": a figure makes it the claim
+            m = _HEADLINE_TRAIL.search(sc.text) or m
         if not m:
             return []
         mentions = [x for x in find_mentions(self.lex, sc, m.start(1), m.end(1)) if x.actor]
