@@ -54,8 +54,9 @@ _SURNAME = re.compile(
     r"(?:\s+(?:also|later|earlier|then|again|further))?\s+$"
 )
 # "hit back at the Security Council, saying": a preposition's object is not the subject.
-_PREP_BEFORE = re.compile(r"\b(?:at|to|before|with|against|from|into|in)\s+(?:the\s+)?$")
-_PREP_ENDS = ("at", "to", "before", "with", "against", "from", "into", "in", "the")
+_PREPOSITIONS = ("at", "to", "before", "with", "against", "from", "into", "in")
+_PREP_BEFORE = re.compile(rf"\b(?:{'|'.join(_PREPOSITIONS)})\s+(?:the\s+)?$")
+_PREP_ENDS = (*_PREPOSITIONS, "the")  # how what `_PREP_BEFORE` matches ends: a cheap test first
 _AND = re.compile(r"\band\b")
 # Between an inverted verb and its speaker: "said the NIS", "said Dmitry Peskov".
 _INVERTED_GAP = re.compile(r"\s*(?:by\s+)?(?:the\s+)?(?:[A-Z][\w'’.-]*\s+){0,4}")

@@ -52,24 +52,26 @@ _NO_SUBJECT = re.compile(
 _OWN_NOUN = re.compile(r"\s+(?:[a-z][a-z-]*\s+){0,2}[a-z][a-z-]*s\b")
 # Noun-less figures that count soldiers all the same: "a second wave of about 1,500",
 # "8,000 of them", "the roughly 11,000 it sent".
+_GROUP_NOUNS = ("group", "contingent", "batch", "wave", "detachment", "deployment", "dispatch",
+                "rotation")  # fmt: skip
+_TOTAL_NOUNS = ("number", "figure", "total", "tally", "count")
+# The qualifiers such a figure may take ("a contingent of about 2,600").
+_ROUGHLY = (
+    r"(?:about|around|roughly|some|nearly|up to|more than|at least|over|an estimated|"
+    r"approximately|as many as|no fewer than|close to)"
+)
 _GROUP_OF = re.compile(
-    r"\b(?:group|contingent|batch|wave|detachment|deployment|dispatch|rotation)s?,?\s+"
-    r"(?:of|numbering|totall?ing)\s+(?:about|around|roughly|some|nearly|up to|more than|"
-    r"at least|over|an estimated|approximately)?\s*$",
+    rf"\b(?:{'|'.join(_GROUP_NOUNS)})s?,?\s+(?:of|numbering|totall?ing)\s+{_ROUGHLY}?\s*$",
     re.IGNORECASE,
 )
-_GROUP_WORDS = frozenset(
-    w + s
-    for w in ("group", "contingent", "batch", "wave", "detachment", "deployment", "dispatch",
-              "rotation")
-    for s in ("", "s")
-)  # fmt: skip
-_TOTAL_WORDS = frozenset(["number", "figure", "total", "tally", "count"])
+# The words each search needs: a set lookup rules it out on most text.
+_GROUP_WORDS = frozenset(w + s for w in _GROUP_NOUNS for s in ("", "s"))
+_TOTAL_WORDS = frozenset(_TOTAL_NOUNS)
 # "expected the number to rise to as many as 15,000": the figure a counted number grows to.
 _GROWS_TO = re.compile(
-    r"\b(?:number|figure|total|tally|count)\b[^.;:\d]{0,40}?\b(?:rise|rises|rising|grow|grows|"
+    rf"\b(?:{'|'.join(_TOTAL_NOUNS)})\b[^.;:\d]{{0,40}}?\b(?:rise|rises|rising|grow|grows|"
     r"growing|increase|increases|increasing|climb|climbs|reach|reaches|swell|swells|go up)\s+"
-    r"(?:to\s+)?(?:as many as|about|around|some|roughly|nearly|up to|more than|over)?\s*$",
+    rf"(?:to\s+)?{_ROUGHLY}?\s*$",
     re.IGNORECASE,
 )
 _PHRASE_END = re.compile(
@@ -78,10 +80,7 @@ _PHRASE_END = re.compile(
 )
 # "the troops now number at least 10,000": "number" as a verb, with a qualifier (a bare
 # "number 10,000" is a label, left out by the number finder).
-_NUMBER_VERB = re.compile(
-    r"(?<!the )(?<!a )\bnumber(?:s|ed|ing)?\s+(?:about|around|roughly|some|nearly|up to|"
-    r"more than|at least|over|an estimated|approximately|as many as|no fewer than|close to)\s*$"
-)
+_NUMBER_VERB = re.compile(rf"(?<!the )(?<!a )\bnumber(?:s|ed|ing)?\s+{_ROUGHLY}\s*$")
 _OF_THEM = re.compile(r"\s+of\s+(?:them|those|these)\b", re.IGNORECASE)
 _THE_BEFORE = re.compile(r"\bthe\s+(?:[a-z]+\s+)?$", re.IGNORECASE)
 _CLAUSE_STOP = re.compile(r"[,;:]")
@@ -329,9 +328,8 @@ class ClauseReader:
                     continue
                 if army and lex.army_size_re.search(text[max(0, n.start - 30) : n.start]):
                     continue  # "a military force of 1.2 million troops": an army, not a dispatch
-                tail_ok = lex.count_noun_re.match(text, n.end) is not None and not (
-                    _other_people(lex, text, n)
-                )
+                others = _other_people(lex, text, n)  # "20 people", "8 Russian soldiers"
+                tail_ok = lex.count_noun_re.match(text, n.end) is not None and not others
                 if not tail_ok:
                     # "8,000 of the estimated 10,000 soldiers": a part of a troop figure.
                     whole = next((m for m in _numbers(text, clause) if m.start > n.end), None)
@@ -349,15 +347,16 @@ class ClauseReader:
                         or not set(rule.subsumes).isdisjoint(self.asked(sc, h0, h1))
                     )
                 )
+                if not (tail_ok or head_ok):
+                    continue  # (the checks below only ever turn a figure away)
                 if lex.not_dispatched_re.search(text, n.end, n.end + 50):
                     continue  # "18 soldiers deserted": counts something else
-                if _other_people(lex, text, n) or self._casualty_figure(sc, text, clause, n):
+                if others or self._casualty_figure(sc, text, clause, n):
                     continue  # "captured two soldiers", "2,000 wounded soldiers": not sent
-                if head_ok and not tail_ok and _OWN_NOUN.match(text, n.end):
+                if not tail_ok and _OWN_NOUN.match(text, n.end):
                     continue  # "they are trained at five military training grounds"
-                if tail_ok or head_ok:
-                    clause.used.add(n.start)
-                    out.append((qid, n.start, n.end, n))
+                clause.used.add(n.start)
+                out.append((qid, n.start, n.end, n))
         return out
 
     def _casualty_figure(self, sc: Scan, text: str, clause: Clause, n: Number) -> bool:

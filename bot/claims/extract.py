@@ -25,10 +25,11 @@ _HEADLINE_SOURCE = re.compile(r"^([^:]{2,60}):\s")
 _HEADLINE_TRAIL = re.compile(r"(?::|\s[-–—|])\s+([^:\-–—|]{2,40})$")
 _DIGIT = re.compile(r"\d")
 # "North Korea is believed to have sent ...": hearsay with no agent, the outlet's own report.
-_HEARSAY_WORDS = frozenset(["believed", "reported", "said", "thought", "understood", "estimated"])
+_HEARSAY = ("believed", "reported", "said", "thought", "understood", "estimated")
+_HEARSAY_WORDS = frozenset(_HEARSAY)  # what the pattern needs: a set lookup rules it out
 _AGENTLESS = re.compile(
     r"\b(?:is|are|was|were|has been|have been|had been)\s+(?:widely\s+|also\s+)?"
-    r"(?:believed|reported|said|thought|understood|estimated)\s+to\s+"
+    rf"(?:{'|'.join(_HEARSAY)})\s+to\s+"
 )
 _ACRONYM_GLOSS = re.compile(r"\s\([A-Z][A-Za-z&.-]{1,9}\)(?=[\s,;:])")
 
@@ -209,7 +210,7 @@ class Extractor:
     def _headline_anchor(self, sc: Scan) -> list[tuple[Anchor, Who]]:
         """The source a headline names first ("NIS: ...") or last ("...: JCS", "... - Zelensky")."""
         m = _HEADLINE_SOURCE.match(sc.text)
-        if m is None or any(ch.isdigit() for ch in m.group(1)):
+        if m is None or _DIGIT.search(m.group(1)):
             # "At least 100 ... soldiers killed in Russia: NIS": a figure makes it the claim
             m = _HEADLINE_TRAIL.search(sc.text) or m
         if not m:

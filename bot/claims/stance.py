@@ -12,11 +12,12 @@ from itertools import pairwise
 from bot.claims.lexicon import Lexicon
 from bot.claims.scan import Scan, Span
 
+_CONFIRM = ("confirm", "verify")
+_CONFIRM_WORDS = frozenset(_CONFIRM)  # what the pattern below needs
 # "cannot at this point confirm": a doubt with words inside it, which no phrase list holds.
-_CONFIRM_WORDS = frozenset(["confirm", "verify"])  # what the pattern below needs
 _GAPPED_DOUBT = re.compile(
     r"\b(?:cannot|can't|could not|couldn't|unable to|not able to|has not|have not)\s+"
-    r"(?:[\w'’]+\s+){1,4}?(?:confirm|verify)\b",
+    rf"(?:[\w'’]+\s+){{1,4}}?(?:{'|'.join(_CONFIRM)})\b",
     re.IGNORECASE,
 )
 _CACHE_MAX = 4096  # verbs as written: they repeat, but not without end
