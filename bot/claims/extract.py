@@ -18,12 +18,11 @@ from bot.claims.lexicon import Lexicon, compile_lexicon
 from bot.claims.pack import StoryPack
 from bot.claims.scan import Scan
 from bot.claims.sentences import split_sentences
-from bot.claims.tokens import folded, words
+from bot.claims.tokens import folded, has_digit, words
 from bot.models import POLARITY, Claim, Published
 
 _HEADLINE_SOURCE = re.compile(r"^([^:]{2,60}):\s")
 _HEADLINE_TRAIL = re.compile(r"(?::|\s[-–—|])\s+([^:\-–—|]{2,40})$")
-_DIGIT = re.compile(r"\d")
 # "North Korea is believed to have sent ...": hearsay with no agent, the outlet's own report.
 _HEARSAY = ("believed", "reported", "said", "thought", "understood", "estimated")
 _HEARSAY_WORDS = frozenset(_HEARSAY)  # what the pattern needs: a set lookup rules it out
@@ -121,7 +120,7 @@ class Extractor:
         sc = cue_word = figure = None
         if lex.subject_gate.maybe(ws):
             cue_word = lex.cue_gate.maybe(ws)
-            figure = self._counting and _DIGIT.search(sentence) is not None
+            figure = self._counting and has_digit(sentence)
             if cue_word or figure:
                 sc = lex.index.scan(sentence)
         if (
@@ -210,7 +209,7 @@ class Extractor:
     def _headline_anchor(self, sc: Scan) -> list[tuple[Anchor, Who]]:
         """The source a headline names first ("NIS: ...") or last ("...: JCS", "... - Zelensky")."""
         m = _HEADLINE_SOURCE.match(sc.text)
-        if m is None or _DIGIT.search(m.group(1)):
+        if m is None or has_digit(m.group(1)):
             # "At least 100 ... soldiers killed in Russia: NIS": a figure makes it the claim
             m = _HEADLINE_TRAIL.search(sc.text) or m
         if not m:

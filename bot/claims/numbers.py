@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from bot.claims.lexicon import trie
-from bot.claims.tokens import lowered, words
+from bot.claims.tokens import digit_runs, has_digit, lowered, words
 
 # A small table instead of a library: word2number is unmaintained (last release 2017) and
 # number-parser parses whole sentences (slow, and it rewrites the text we need offsets in).
@@ -42,8 +42,6 @@ _FIRSTS = "".join(sorted({w[0] for w in [*_UNITS, *_SCALES, "a", "half", "betwee
 _NUMBER_RE = re.compile(_NUMBER.format(num=_NUM, first=_FIRSTS))
 # The same without number words, three times faster: for text that has none (most text).
 _FIGURES_RE = re.compile(_NUMBER.format(num=rf"(?:{_DIGITS}){_SCALE_SUFFIX}", first="bf"))
-_DIGIT = re.compile(r"\d")
-_DIGIT_RUN = re.compile(r"\d+")
 _A_DOZEN = re.compile(r"\b(?:half\s+)?a\s+dozen")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _FIGURE = re.compile(r"([\d, ]*\d(?:\.\d+)?)\s*(k|thousand|million|billion)?$")
@@ -208,13 +206,14 @@ def _excluded(text: str, start: int, end: int, token: str) -> bool:
     return token.lower() == "one" and bool(_ONE_OF.match(after))
 
 
-def _matches(low: str, spelled: frozenset[str]) -> list[re.Match[str]]:
+def _matches(low: str, spelled: frozenset[str], runs: list[int]) -> list[re.Match[str]]:
     """What ``finditer`` over ``low`` yields of the figures regex, or with ``spelled`` (the
     number words ``low`` holds) of the one with number words, tried only where a figure can
-    start: a run of digits, a number word, the "a" of "a dozen", or a "between" or "from"
-    before one of them. The regexes' leading lookahead would enter them at every character."""
+    start: a run of digits (``runs``: their starts), a number word, the "a" of "a dozen", or a
+    "between" or "from" before one of them. The regexes' leading lookahead would enter them at
+    every character."""
     regex = _NUMBER_RE if spelled else _FIGURES_RE
-    starts = {run.start() for run in _DIGIT_RUN.finditer(low)}
+    starts = set(runs)
     for word in spelled:  # (where the word is part of another, the regex says no)
         i = low.find(word)
         while i >= 0:
@@ -246,7 +245,7 @@ def _matches(low: str, spelled: frozenset[str]) -> list[re.Match[str]]:
 def may_hold_numbers(text: str, text_words: frozenset[str]) -> bool:
     """False when ``text`` (whose `tokens.words` are, or are within, ``text_words``) cannot
     hold a figure."""
-    return _DIGIT.search(text) is not None or not _NUMBER_WORDS.isdisjoint(text_words)
+    return has_digit(text) or not _NUMBER_WORDS.isdisjoint(text_words)
 
 
 def find_numbers(text: str, within: frozenset[str] | None = None) -> list[Number]:
@@ -256,10 +255,11 @@ def find_numbers(text: str, within: frozenset[str] | None = None) -> list[Number
     present: frozenset[str] = frozenset()  # the number words the text holds
     if within is None or not _NUMBER_WORDS.isdisjoint(within):
         present = _NUMBER_WORDS & words(text)
-    if not present and not _DIGIT.search(text):
-        return found
     low = lowered(text)
-    for m in _matches(low, present):
+    runs = digit_runs(low)
+    if not present and not runs:
+        return found
+    for m in _matches(low, present, runs):
         lo_token, hi_token = m.group("lo"), m.group("hi")
         if hi_token is not None:
             joiner = low[m.end("lo") : m.start("hi")].strip()

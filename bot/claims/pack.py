@@ -76,15 +76,19 @@ class StoryPack:
 
     def is_relevant(self, title: str, text: str) -> bool:
         """True when the item names the story's subject and its context (pure, cheap)."""
-        blob = f"{title}\n{text}"
+        blob = f"{title}\n{text}".lower()
         return bool(self._subject_re.search(blob) and self._context_re.search(blob))
 
 
 def _terms_re(terms: tuple[str, ...]) -> re.Pattern[str]:
-    if not terms:
+    """Any of ``terms`` as a whole word, in lower-cased text (IGNORECASE costs twice the time).
+    The lookahead on the terms' first letters lets the engine skip the other characters."""
+    lowered = sorted({t.lower() for t in terms if t}, key=len, reverse=True)
+    if not lowered:
         return re.compile(r"(?!x)x")
-    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
-    return re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])", re.IGNORECASE)
+    firsts = re.escape("".join(sorted({t[0] for t in lowered})))
+    alternatives = "|".join(re.escape(t) for t in lowered)
+    return re.compile(rf"(?=[{firsts}])(?<![\w])(?:{alternatives})(?![\w])")
 
 
 def pack_path(story: str) -> Path:

@@ -34,6 +34,36 @@ def translate(text: str, table: Mapping[int, str], ascii_table: bytes) -> str:
 
 
 _SPLIT_BYTES = byte_table(_SPLIT)
+_DIGIT = re.compile(r"\d")
+_DIGIT_RUN = re.compile(r"\d+")
+_ASCII_DIGITS = b"0123456789"
+# Every ASCII digit becomes "0" and every other byte a space: runs of digits are then found
+# with `bytes.find`, which passes over text at memory speed where the regex engine tests each
+# character against `\d`.
+_DIGIT_MARKS = bytes(48 if 48 <= i <= 57 else 32 for i in range(256))
+
+
+def has_digit(text: str) -> bool:
+    """Whether ``text`` holds a digit (as ``\\d`` matches one)."""
+    if text.isascii():
+        return len(text.encode("ascii").translate(None, _ASCII_DIGITS)) != len(text)
+    return _DIGIT.search(text) is not None
+
+
+def digit_runs(text: str) -> list[int]:
+    """Where the runs of digits in ``text`` start (the starts of ``re.finditer(r"\\d+")``)."""
+    if not text.isascii():
+        return [m.start() for m in _DIGIT_RUN.finditer(text)]
+    marks = text.encode("ascii").translate(_DIGIT_MARKS)
+    starts: list[int] = []
+    i = marks.find(b"0")
+    while i >= 0:
+        starts.append(i)
+        end = marks.find(b" ", i)
+        if end < 0:
+            break
+        i = marks.find(b"0", end)
+    return starts
 
 
 def folded(text: str) -> str | None:
