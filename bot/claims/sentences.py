@@ -73,22 +73,41 @@ _BOUNDARY = re.compile(
     r"""[.!?\n](?:(?<=[.!?])[.!?]*["'”’)]*(?=\s+["'“‘(]?[A-Z0-9])|(?<=\n)\s*\n|"""
     r"""(?<=\n)(?=\s*["“]?[A-Z]))"""
 )
+_STOPS = ".!?\n"  # the characters `_BOUNDARY` starts with
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Spans (start, end) of the sentences of ``text``, stripped of surrounding whitespace."""
     spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        end = m.end()
-        stop = m.start()
+    start = pos = 0
+    # What `_BOUNDARY.finditer` yields, tried only at the stops and newlines (found with
+    # `str.find`, which passes over the text far faster than the engine's character class).
+    for stop in _stops(text):
+        if stop < pos:
+            continue  # inside the last boundary ("?!", '."')
+        m = _BOUNDARY.match(text, stop)
+        if m is None:
+            continue
+        pos = end = m.end()
         if text[stop] == "." and _abbreviation(text, max(start, stop - 12), stop):
             continue  # "Gen. Ryder", "U.S. officials", "J. Smith": not an end
         _add(text, start, end, spans)
         start = end
     _add(text, start, len(text), spans)
     return spans
+
+
+def _stops(text: str) -> list[int]:
+    """The offsets of the characters a boundary starts with, in order."""
+    found: list[int] = []
+    for c in _STOPS:
+        i = text.find(c)
+        while i >= 0:
+            found.append(i)
+            i = text.find(c, i + 1)
+    found.sort()
+    return found
 
 
 def _abbreviation(text: str, lo: int, stop: int) -> bool:
