@@ -15,7 +15,7 @@ from bot.claims.numbers import Number, find_numbers, may_hold_numbers
 from bot.claims.scan import Scan
 from bot.claims.stance import StanceReader
 from bot.claims.tokens import lowered
-from bot.models import Claim
+from bot.models import Claim, Published
 
 MEDIA = "media"
 # (Both run on the lower-cased sentence, without IGNORECASE, under which the engine is slower.)
@@ -107,6 +107,40 @@ class Who:
         self.verb = verb
 
 
+class Draft:
+    """A claim while its item is read: `Claim`'s fields in a compiled class, whose __init__ is
+    native code (a frozen dataclass's runs in the interpreter, several times slower). Half the
+    drafts of an item are dropped as duplicates; those kept become claims."""
+
+    def __init__(
+        self,
+        question: str,
+        actor: str,
+        stance: str,
+        value: float | None,
+        value_high: float | None,
+        qualifier: str | None,
+        speaker: str | None,
+        quote: str,
+        confidence: float,
+    ) -> None:
+        self.question = question
+        self.actor = actor
+        self.stance = stance
+        self.value = value
+        self.value_high = value_high
+        self.qualifier = qualifier
+        self.speaker = speaker
+        self.quote = quote
+        self.confidence = confidence
+
+    def claim(self, said_at: Published) -> Claim:
+        return Claim(question=self.question, actor=self.actor, stance=self.stance,
+                     value=self.value, value_high=self.value_high, qualifier=self.qualifier,
+                     speaker=self.speaker, quote=self.quote, confidence=self.confidence,
+                     said_at=said_at)  # fmt: skip
+
+
 class Clause:
     """A span of a sentence, with its figures once found and those a cue has taken."""
 
@@ -140,7 +174,7 @@ class ClauseReader:
 
     def claims(
         self, sc: Scan, clause: Clause, anchors: list[tuple[Anchor, Who]], headline: bool
-    ) -> list[Claim]:
+    ) -> list[Draft]:
         lex = self.lex
         sentence = sc.text
         cs = clause.start
@@ -198,7 +232,7 @@ class ClauseReader:
                 found.append((qid, m_start, m_end, number))
         found.extend(self._counts(sc, text, clause))
         subsumed = {s for q, c, *_ in found if c not in asked for s in lex.questions[q].subsumes}
-        claims: list[Claim] = []
+        claims: list[Draft] = []
         for qid, start, _end, number in found:
             if qid in subsumed:
                 continue
@@ -217,16 +251,16 @@ class ClauseReader:
                 continue
             for actor in who.actors:
                 claims.append(
-                    Claim(
-                        question=qid,
-                        actor=actor,
-                        stance=stance,
-                        value=number.value if number else None,
-                        value_high=number.value_high if number else None,
-                        qualifier=number.qualifier if number else None,
-                        speaker=who.speaker,
-                        quote=sentence,
-                        confidence=round(who.confidence - (0.1 if headline else 0.0), 2),
+                    Draft(
+                        qid,
+                        actor,
+                        stance,
+                        number.value if number else None,
+                        number.value_high if number else None,
+                        number.qualifier if number else None,
+                        who.speaker,
+                        sentence,
+                        round(who.confidence - (0.1 if headline else 0.0), 2),
                     )
                 )
         return claims

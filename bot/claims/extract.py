@@ -10,10 +10,9 @@ nothing, except the headline, which is the outlet's own voice.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from bot.claims.attribution import SOURCE, Anchor, find_anchors, find_mentions
-from bot.claims.clause import MEDIA, REFUSALS, ClauseReader, Who, clauses, govern
+from bot.claims.clause import MEDIA, REFUSALS, ClauseReader, Draft, Who, clauses, govern
 from bot.claims.lexicon import Lexicon, compile_lexicon
 from bot.claims.pack import StoryPack
 from bot.claims.scan import Scan
@@ -77,7 +76,7 @@ class Extractor:
         if not self.pack.is_relevant(title, text):
             return []
         state = _State(topic=self._default_topic)
-        body: list[Claim] = []
+        body: list[Draft] = []
         # "the Joint Chiefs of Staff (JCS) said": the bracketed short name stands between a
         # speaker and the verb; read the text without it (same offsets), quote it as written.
         read = _ACRONYM_GLOSS.sub(_blank, text) if "(" in text else text
@@ -88,7 +87,8 @@ class Extractor:
             if found:
                 state.topic = self._topic(found[-1].question)
             if found and read is not text and read[start:end] != text[start:end]:
-                found = [replace(c, quote=text[start:end]) for c in found]
+                for c in found:
+                    c.quote = text[start:end]
             body.extend(found)
         heads = self._sentence(title, _State(), headline=True) if title else []
         # A headline restates the body in fewer words ("Seoul:", "reported killed"): keep it only
@@ -101,14 +101,13 @@ class Extractor:
             if (c.value is None and c.question.split(".")[0] not in asked)
             or (c.value is not None and (c.question, c.value) not in figures)
         ]
-        claims = _dedupe([*heads, *body])
-        return claims if published is None else [replace(c, said_at=published) for c in claims]
+        return [c.claim(published) for c in _dedupe([*heads, *body])]
 
     # -- one sentence -------------------------------------------------------------------------
 
     def _sentence(
         self, sentence: str, state: _State, headline: bool, ws: frozenset[str] | None = None
-    ) -> list[Claim]:
+    ) -> list[Draft]:
         """The claims of one sentence (``ws``: its `tokens.words`, when the caller has them)."""
         lex = self.lex
         if ws is None:
@@ -149,14 +148,14 @@ class Extractor:
             # "North Korea is believed to have sent ...": the outlet's own report.
             anchor = Anchor(hearsay.start(), hearsay.end(), SOURCE, (MEDIA,), None)
             anchors = [(anchor, Who((MEDIA,), None, 0.5))]
-        claims: list[Claim] = []
+        claims: list[Draft] = []
         for clause in clauses(sentence, ws):
             claims.extend(self._clauses.claims(sc, clause, anchors, headline))
         return claims
 
     def _carried(
         self, sentence: str, ws: frozenset[str], sc: Scan | None, state: _State
-    ) -> list[Claim] | None:
+    ) -> list[Draft] | None:
         """A denial, doubt or deflection of "the reports" with no cue of its own ("This is
         fake news," Peskov said): about the item's topic so far. None: not such a sentence."""
         lex = self.lex
@@ -180,12 +179,11 @@ class Extractor:
         # "could not confirm the reports of a deployment": the cue it names, else the topic.
         named = self._clauses.asked(sc, 0, len(sentence))
         topic = named[0] if named else state.topic
+        confidence = round(who.confidence - 0.2, 2)
         return [
-            Claim(question=topic, actor=actor, stance=stance, value=None,
-                  value_high=None, qualifier=None, speaker=who.speaker, quote=sentence,
-                  confidence=round(who.confidence - 0.2, 2))
+            Draft(topic, actor, stance, None, None, None, who.speaker, sentence, confidence)
             for actor in who.actors
-        ]  # fmt: skip
+        ]
 
     def _catch_up(self, state: _State) -> None:
         """Resolve the skipped sentences since the last claim, to know the last named actor."""
@@ -280,10 +278,10 @@ def _surnames(speaker: str) -> list[str]:
     return [parts[0]] if "-" in parts[-1] else [parts[-1]]
 
 
-def _dedupe(claims: list[Claim]) -> list[Claim]:
+def _dedupe(claims: list[Draft]) -> list[Draft]:
     """One claim per (question, actor, polarity, value); a figure beats the same claim without.
     ("acknowledged ... and said": one claim, not a confirmation and an assertion.)"""
-    seen: dict[tuple[object, ...], Claim] = {}
+    seen: dict[tuple[object, ...], Draft] = {}
     for c in claims:
         key = (c.question, c.actor, POLARITY[c.stance], c.value, c.value_high)
         if key not in seen or c.confidence > seen[key].confidence:

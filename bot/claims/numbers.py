@@ -250,11 +250,11 @@ def may_hold_numbers(text: str, text_words: frozenset[str]) -> bool:
 
 def find_numbers(text: str, within: frozenset[str] | None = None) -> list[Number]:
     """All headcount-like figures in ``text``, left to right, with ranges and qualifiers
-    (``within``: words of a text that holds this one, to skip the tokenising when it can)."""
+    (``within``: the words of a text that holds this one, to skip the tokenising)."""
     found: list[Number] = []
-    present: frozenset[str] = frozenset()  # the number words the text holds
-    if within is None or not _NUMBER_WORDS.isdisjoint(within):
-        present = _NUMBER_WORDS & words(text)
+    # The number words the text may hold (those of ``within``: a figure is looked for where
+    # each of them is found in the text, so one that is not there costs a `str.find`).
+    present = _NUMBER_WORDS & (words(text) if within is None else within)
     low = lowered(text)
     runs = digit_runs(low)
     if not present and not runs:
