@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from bot.claims.gates import Gate, gate, norm
+from bot.claims.gates import Gate, GateSet, norm
 from bot.claims.pack import StoryPack
 from bot.claims.scan import PhraseIndex
 from bot.errors import ConfigError
@@ -166,6 +166,7 @@ def _list(table: Mapping[str, Any], key: str) -> list[str]:
 
 def compile_lexicon(pack: StoryPack) -> Lexicon:
     ex: dict[str, Any] = pack.raw.get("extraction", {})
+    gates = GateSet()
     terms: dict[str, Any] = ex.get("terms", {})
     raw_questions = {q["id"]: q for q in pack.raw.get("questions", ())}
 
@@ -179,7 +180,7 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
             numeric=q.numeric,
             value=spec.get("value", ""),
             needs=f"terms.{needs}" if needs else None,
-            needs_gate=gate(_list(terms, needs)) if needs else None,
+            needs_gate=gates.gate(_list(terms, needs)) if needs else None,
             max_value=spec.get("max_value"),
             subsumes=tuple(spec.get("subsumes", ())),
             done_by_others=bool(spec.get("done_by_others", False)),
@@ -276,15 +277,15 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
         relays=relays,
         relay_re=phrases_re(relays),
         name_stopwords=frozenset(stopwords),
-        cue_gate=gate(cue_questions),
-        subject_gate=gate([*_list(ex, "subject"), *_list(ex, "subject_anaphors")]),
-        other_sides_gate=gate(_list(ex, "other_sides")),
-        army_size_gate=gate(_list(ex, "army_size")),
-        hypothetical_gate=gate(_list(ex, "hypothetical")),
-        stance_gates=tuple(gate(_list(stances, s)) for s in stance_order),
-        verb_gate=gate(_list(attribution, "verbs")),
-        source_gate=gate(_list(attribution, "sources")),
+        cue_gate=gates.gate(cue_questions),
+        subject_gate=gates.gate([*_list(ex, "subject"), *_list(ex, "subject_anaphors")]),
+        other_sides_gate=gates.gate(_list(ex, "other_sides")),
+        army_size_gate=gates.gate(_list(ex, "army_size")),
+        hypothetical_gate=gates.gate(_list(ex, "hypothetical")),
+        stance_gates=tuple(gates.gate(_list(stances, s)) for s in stance_order),
+        verb_gate=gates.gate(_list(attribution, "verbs")),
+        source_gate=gates.gate(_list(attribution, "sources")),
         troops=f"terms.{ex['members']}" if ex.get("members") in terms else None,
-        refusal_gate=gate([p for s in stance_order[:3] for p in _list(stances, s)]),
-        topic_ref_gate=gate(_list(ex, "topic_refs")),
+        refusal_gate=gates.gate([p for s in stance_order[:3] for p in _list(stances, s)]),
+        topic_ref_gate=gates.gate(_list(ex, "topic_refs")),
     )
