@@ -10,7 +10,7 @@ import re
 
 from bot.claims.gates import norm
 from bot.claims.lexicon import Lexicon
-from bot.claims.numbers import find_numbers
+from bot.claims.numbers import find_numbers, may_end
 from bot.claims.scan import Scan
 from bot.claims.tokens import lowered
 
@@ -43,10 +43,11 @@ _TITLE_ENDS = ("for", "of the", "on")
 _MEMO_MAX = 4096  # entries in the lexicon's memo tables: names repeat, but not without end
 _QUOTES = '"“”'
 # "were reported killed", "to confirm", "the reports": not someone speaking.
-_PASSIVE = re.compile(
-    r"\b(?:is|are|was|were|be|been|being|to|not be|the|a|an|these|those|such|of|about|their|its|"
-    r"his|her|no|any)\s+$"
-)
+_PASSIVE_WORDS = (
+    "is", "are", "was", "were", "be", "been", "being", "to", "not be", "the", "a", "an", "these",
+    "those", "such", "of", "about", "their", "its", "his", "her", "no", "any",
+)  # fmt: skip
+_PASSIVE = re.compile(rf"\b(?:{'|'.join(_PASSIVE_WORDS)})\s+$")
 
 # A capitalised word right before the verb, at the head of its clause: "..., Lee said".
 _SURNAME = re.compile(
@@ -82,6 +83,11 @@ _AT_FRAME_VERBS = frozenset(["put", "puts", "putting", "placed", "places", "plac
 _AT = re.compile(r"(?:\s+[\w'’.-]+){1,10}?\s+at\s+")
 
 LEAD, TRAIL, CONT, SOURCE = "lead", "trail", "cont", "source"
+
+
+def _after_quote_or_comma(head: str) -> bool:
+    """Whether a few words before a speaker come after a comma or a quote ("...," Peskov)."""
+    return ("," in head or '"' in head or "”" in head) and bool(_AFTER_QUOTE_OR_COMMA.search(head))
 
 
 def _head_subject(sentence: str, every: list[Mention], pronoun: Mention) -> Mention | None:
@@ -315,7 +321,8 @@ def find_anchors(lex: Lexicon, sc: Scan, words: frozenset[str] | None = None) ->
     every: list[Mention] | None = None
     verbs = words is None or lex.verb_gate.maybe(words)
     for v, v_end in sc.find("verb") if verbs else ():
-        if _PASSIVE.search(low, max(0, v - 12), v):
+        w0 = max(0, v - 12)
+        if may_end(low[w0:v], _PASSIVE_WORDS) and _PASSIVE.search(low, w0, v):
             continue
         if sentence[v:v_end].lower() in _AT_FRAME_VERBS and not _at_figure(sentence, v_end):
             continue  # "put" says something only as "put the toll at 600"
@@ -344,7 +351,7 @@ def find_anchors(lex: Lexicon, sc: Scan, words: frozenset[str] | None = None) ->
                 group = [anaphor[-1]]
             elif surname := _SURNAME.search(sentence, w0, v):
                 head = sentence[max(0, surname.start(1) - 70) : surname.start(1)]
-                kind = TRAIL if _AFTER_QUOTE_OR_COMMA.search(head) else LEAD
+                kind = TRAIL if _after_quote_or_comma(head) else LEAD
                 anchors.append(
                     Anchor(v, v_end, kind, (), None, carried=True, surname=surname.group(1))
                 )
@@ -364,7 +371,7 @@ def find_anchors(lex: Lexicon, sc: Scan, words: frozenset[str] | None = None) ->
             group = [_head_subject(sentence, every, group[0]) or group[0]]
         subject_start = min(m.start for m in group)
         head = sentence[max(0, subject_start - 70) : subject_start]
-        kind = TRAIL if _AFTER_QUOTE_OR_COMMA.search(head) else LEAD
+        kind = TRAIL if _after_quote_or_comma(head) else LEAD
         anchors.append(_anchor(lex, sentence, v, v_end, kind, group, mentions))
     sources = words is None or lex.source_gate.maybe(words)
     for sm_start, sm_end in sc.find("source") if sources else ():

@@ -43,7 +43,6 @@ _NUMBER_RE = re.compile(_NUMBER.format(num=_NUM, first=_FIRSTS))
 # The same without number words, three times faster: for text that has none (most text).
 _FIGURES_RE = re.compile(_NUMBER.format(num=rf"(?:{_DIGITS}){_SCALE_SUFFIX}", first="bf"))
 _A_DOZEN = re.compile(r"\b(?:half\s+)?a\s+dozen")
-_YEAR = re.compile(r"(?:19|20)\d\d")
 _FIGURE = re.compile(r"([\d, ]*\d(?:\.\d+)?)\s*(k|thousand|million|billion)?$")
 _ONE_OF = re.compile(r"\s+(?:of|another|side)\b")
 _NUMBER_WORDS = frozenset([*_UNITS, *_SCALES])
@@ -109,6 +108,11 @@ _QUALIFIER_ENDS = (
 _QUALIFIER_RE = [(name, re.compile(rf"\b(?:{words})\s*$")) for name, words in _QUALIFIERS]
 
 
+# Figures as written -> their values: figures repeat (within an item, and across a story).
+_VALUES: dict[str, float | None] = {}
+_VALUES_MAX = 4096
+
+
 class Number:
     """A figure found in text: ``value`` (low end of a range), ``value_high``, ``qualifier``.
     (A plain class: compiled, its __init__ is native code.)"""
@@ -130,6 +134,15 @@ class Number:
 
 def parse_number(token: str) -> float | None:
     """The value of one figure: "12,000", "12 000", "12k", "1.2 million", "ten thousand"."""
+    if token in _VALUES:
+        return _VALUES[token]
+    value = _parse_number(token)
+    if len(_VALUES) < _VALUES_MAX:
+        _VALUES[token] = value
+    return value
+
+
+def _parse_number(token: str) -> float | None:
     t = token.strip().lower().replace("\u00a0", " ").replace("\u202f", " ")
     if not t:
         return None
@@ -177,7 +190,7 @@ def _parse_words(text: str) -> float | None:
 
 def _qualifier(tail: str) -> str | None:
     """The qualifier ending ``tail`` (the 30 characters before a figure)."""
-    if not _may_end(tail, _QUALIFIER_ENDS):
+    if not may_end(tail, _QUALIFIER_ENDS):
         return None
     for name, pattern in _QUALIFIER_RE:
         if pattern.search(tail):
@@ -185,7 +198,7 @@ def _qualifier(tail: str) -> str | None:
     return None
 
 
-def _may_end(text: str, ends: tuple[str, ...]) -> bool:
+def may_end(text: str, ends: tuple[str, ...]) -> bool:
     """False when an ASCII ``text`` does not end (but for spaces) with one of ``ends``: the
     regexes below need it, and an `endswith` is much cheaper than their search."""
     tail = text.rstrip()
@@ -194,13 +207,13 @@ def _may_end(text: str, ends: tuple[str, ...]) -> bool:
 
 def _excluded(text: str, start: int, end: int, token: str) -> bool:
     before = text[max(0, start - 14) : start]
-    if _may_end(before, _BEFORE_ENDS) and _BEFORE_EXCLUDE.search(before):
+    if may_end(before, _BEFORE_ENDS) and _BEFORE_EXCLUDE.search(before):
         return True
     after = text[end : end + 16]
     if _AFTER_EXCLUDE.match(after):
         return True
     # A bare four-digit figure in the years' range is a year ("in 2024"), not a headcount.
-    if _YEAR.fullmatch(token):
+    if len(token) == 4 and token.startswith(("19", "20")) and token[2:].isdecimal():
         return True
     # "one of the", "one side": a pronoun, not a figure.
     return token.lower() == "one" and bool(_ONE_OF.match(after))

@@ -74,6 +74,8 @@ _BOUNDARY = re.compile(
     r"""(?<=\n)(?=\s*["“]?[A-Z]))"""
 )
 _STOPS = ".!?\n"  # the characters `_BOUNDARY` starts with
+# After a stop and one space, a character that surely opens a sentence (the common case).
+_OPENS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")
 
 
@@ -86,10 +88,18 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     for stop in _stops(text):
         if stop < pos:
             continue  # inside the last boundary ("?!", '."')
-        m = _BOUNDARY.match(text, stop)
-        if m is None:
-            continue
-        pos = end = m.end()
+        if (
+            text[stop] != "\n"
+            and text.startswith(" ", stop + 1)
+            and text[stop + 2 : stop + 3] in _OPENS
+        ):
+            end = stop + 1  # ". The": what the pattern matches, without running it
+        else:
+            m = _BOUNDARY.match(text, stop)
+            if m is None:
+                continue
+            end = m.end()
+        pos = end
         if text[stop] == "." and _abbreviation(text, max(start, stop - 12), stop):
             continue  # "Gen. Ryder", "U.S. officials", "J. Smith": not an end
         _add(text, start, end, spans)

@@ -97,7 +97,7 @@ class StanceReader:
         text = sc.text
         if (
             not self._simple
-            or not all(_WORD_EDGE.fullmatch(text, s, e) for s, e in names)
+            or not all(s < e and _is_word(text[s]) and _is_word(text[e - 1]) for s, e in names)
             or self._may_join(text, cs, ce, names, possible)
         ):
             squeezed = _squeezed(text, cs, ce, names)
@@ -164,6 +164,11 @@ class _Region:
         if self.verb.has(name):
             return True
         return self.scan.has(name, self.a, self.b, self.avoid)
+
+
+def _is_word(c: str) -> bool:
+    """What `\\w` matches (one character)."""
+    return c.isalnum() or c == "_"
 
 
 def _pairs(phrase: str) -> list[tuple[str, str]]:
