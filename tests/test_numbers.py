@@ -80,6 +80,22 @@ def test_suffix_prefilters_agree_with_the_regexes() -> None:
         # The regexes run on lower-cased text (`tokens.lowered`), as `find_numbers` gives them.
         text = (text + rng.choice(["", " ", "  "])).lower()
         if N._BEFORE_EXCLUDE.search(text):
-            assert N._may_end(text, N._BEFORE_ENDS), text
+            assert N.may_end(text, N._BEFORE_ENDS), text
         if any(p.search(text) for _, p in N._QUALIFIER_RE):
-            assert N._may_end(text, N._QUALIFIER_ENDS), text
+            assert N.may_end(text, N._QUALIFIER_ENDS), text
+
+
+def test_passive_prefilter_agrees_with_its_regex() -> None:
+    """`may_end` with `_PASSIVE_WORDS` never rules out what `_PASSIVE` would match."""
+    import random
+
+    from bot.claims import attribution as A
+    from bot.claims.numbers import may_end
+
+    rng = random.Random(5)
+    pieces = [*A._PASSIVE_WORDS, "Korea", "said", "(the", "an-", "he", "to,", "not", " ", "  "]
+    for _ in range(20000):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 4)))
+        text = (text + rng.choice(["", " ", "  ", "\t"])).lower()
+        if A._PASSIVE.search(text):
+            assert may_end(text, A._PASSIVE_WORDS), text
