@@ -27,12 +27,11 @@ _CLAUSE = re.compile(
     r"according)\b|\s+but\s+|\s+while\s+|,?\s+and\s+that\b)",
 )
 # The branches of `_CLAUSE` that need no word of the sentence but those after a comma: where
-# the sentence has no "but", "while" nor "and ... that", they are all that can match, and the
-# engine skips straight from one ";" or "," to the next.
-_CLAUSE_PUNCT = re.compile(
-    r";|,(?=\s+(?:and|but|while|whereas|although|though|adding|saying|noting|suggesting|"
-    r"indicating|meaning|as well as|"
-    r"according)\b)",
+# the sentence has no "but", "while" nor "and ... that", they are all that can match: a ";",
+# or a "," that this pattern matches after.
+_AFTER_COMMA = re.compile(
+    r"\s+(?:and|but|while|whereas|although|though|adding|saying|noting|suggesting|"
+    r"indicating|meaning|as well as|according)\b",
 )
 _JOINERS = frozenset(["but", "while"])
 REFUSALS = ("denies", "doubts", "deflects")  # the stances that refuse a claim
@@ -165,12 +164,29 @@ class Clause:
 def clauses(sentence: str, ws: frozenset[str]) -> list[Clause]:
     out: list[Clause] = []
     start = 0
-    joined = not _JOINERS.isdisjoint(ws) or ("and" in ws and "that" in ws)
-    for m in (_CLAUSE if joined else _CLAUSE_PUNCT).finditer(lowered(sentence)):
-        out.append(Clause(start, m.start(), ws))
-        start = m.start()
+    if not _JOINERS.isdisjoint(ws) or ("and" in ws and "that" in ws):
+        cuts = [m.start() for m in _CLAUSE.finditer(lowered(sentence))]
+    else:
+        # Only ";" and "," can start a clause: `str.find` goes from one to the next.
+        commas = _separators(sentence, ",")
+        if commas:
+            low = lowered(sentence)
+            commas = [i for i in commas if _AFTER_COMMA.match(low, i + 1)]
+        cuts = sorted(_separators(sentence, ";") + commas)
+    for cut in cuts:
+        out.append(Clause(start, cut, ws))
+        start = cut
     out.append(Clause(start, len(sentence), ws))
     return out
+
+
+def _separators(text: str, mark: str) -> list[int]:
+    found: list[int] = []
+    i = text.find(mark)
+    while i >= 0:
+        found.append(i)
+        i = text.find(mark, i + 1)
+    return found
 
 
 class ClauseReader:
