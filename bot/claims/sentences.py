@@ -73,6 +73,7 @@ _BOUNDARY = re.compile(
     r"""[.!?\n](?:(?<=[.!?])[.!?]*["'”’)]*(?=\s+["'“‘(]?[A-Z0-9])|(?<=\n)\s*\n|"""
     r"""(?<=\n)(?=\s*["“]?[A-Z]))"""
 )
+_LONGEST = max(len(a) for a in _ABBREVIATIONS)
 _STOPS = ".!?\n"  # the characters `_BOUNDARY` starts with
 # After a stop and one space, a character that surely opens a sentence (the common case).
 _OPENS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
@@ -124,6 +125,9 @@ def _abbreviation(text: str, lo: int, stop: int) -> bool:
     """Whether the letters and dots before the stop at ``stop`` (from ``lo`` at most) are a
     known abbreviation or an initial. A loop over a few characters: a regex search anchored at
     the end tries every start position in turn, which costs far more."""
+    tail = text[max(lo, stop - _LONGEST - 1) : stop]
+    if len(tail) > _LONGEST and tail.isascii() and tail.isalpha():
+        return False  # a word longer than any abbreviation ends here (most sentence ends)
     i = stop
     while i > lo and text[i - 1] in _WORD_CHARS:
         i -= 1
