@@ -120,6 +120,11 @@ def status_rows(res: dict[str, Any], engine: str) -> list[Row]:
 def extract_rows(res: dict[str, Any]) -> list[Row]:
     rate = res["items_per_s"]
     what = f"{res['items']} items in {res['seconds']:.2f} s ({res['how']})"
+    if "fastest_items_per_s" in res:
+        what += (
+            f"; median of {res['passes']} passes over new items each,"
+            f" fastest {res['fastest_items_per_s']:,.0f}/s"
+        )
     if "written_items_per_s" in res:
         what += f"; written items: {res['written_items_per_s']:,.0f}/s"
     if "reference_mloops_per_s" in res:

@@ -1,4 +1,5 @@
-"""The benchmarks still run: a tiny polling run (5 loopback feeds) and a tiny status run.
+"""The benchmarks still run: a tiny polling run (5 loopback feeds), a tiny status run and a
+tiny extraction run.
 
 Not a timing test: it checks the shape of the results, so `make bench` does not break unseen.
 """
@@ -15,7 +16,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import feeds, machine, polling, status
-from bench.__main__ import polling_rows, status_rows, table
+from bench.__main__ import extract_rows, polling_rows, status_rows, table
+from bench.extract import run_extract
 
 
 @pytest.mark.timeout(60)
@@ -55,3 +57,11 @@ def test_status_bench_on_two_thousand_claims(tmp_path: Path) -> None:
 def test_machine_description() -> None:
     info = machine.describe()
     assert {"CPU", "cores", "RAM", "Python", "SQLite", "PostgreSQL", "date"} <= set(info)
+
+
+def test_extraction_bench_on_forty_items() -> None:
+    res = run_extract(n_items=40)
+    assert res["how"] == "bench/bench_extract.py" and res["passes"] == 5
+    assert res["fastest_items_per_s"] >= res["items_per_s"] > 0
+    assert res["written_items_per_s"] > 0 and res["reference_mloops_per_s"] > 0
+    assert "extraction, one core" in table(extract_rows(res))
