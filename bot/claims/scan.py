@@ -14,10 +14,9 @@ from typing import Any, cast
 
 import ahocorasick
 
-from bot.claims.tokens import byte_table, translate
+from bot.claims.tokens import byte_table, translate, word_char
 
 Span = tuple[int, int]
-_WORD_RUN = re.compile(r"\w*")
 _OTHER = "\x01"  # stands for any character that is not a word's nor a phrase's
 # A phrase occurrence: start, not an acronym, minus its end (so tuples sort as the regex
 # prefers), the end of its text, the end of its wildcard's word, whether a boundary follows.
@@ -123,7 +122,8 @@ class PhraseIndex:
         n = len(text)
         stops = self._stops
         padded = f" {folded} "
-        by_list: dict[int, list[_Hit]] = {}
+        # Per list (by number), its hits; an empty tuple where it has none.
+        by_list: list[list[_Hit] | tuple[()]] = [()] * len(self.names)
         # `last` is the phrase's last character in `padded`: one past its end in `folded`.
         for item in self._auto.iter(padded):
             # Typed, so the compiled module reads the pair and the phrases without iterating.
@@ -139,18 +139,20 @@ class PhraseIndex:
                     continue
                 run, right = e, bounded
                 if wildcard:
-                    tail = _WORD_RUN.match(text, e)
-                    run = tail.end() if tail else e
+                    while run < n and word_char(text[run]):
+                        run += 1  # the rest of the word (`\\w*`)
                     right = run == n or not _wordish(text[run])
                 hit = (s, not acronym, -run, e, run, right)
                 for no in lists:
-                    if no in by_list:
-                        by_list[no].append(hit)
+                    hits = by_list[no]
+                    if hits:
+                        cast(list[_Hit], hits).append(hit)
                     else:
                         by_list[no] = [hit]
-        for hits in by_list.values():
+        for hits in by_list:
             if len(hits) > 1:
-                hits.sort()  # leftmost first; at one start an acronym first, then the longest
+                # leftmost first; at one start an acronym first, then the longest
+                cast(list[_Hit], hits).sort()
         return Scan(self, text, by_list)
 
 
@@ -163,7 +165,9 @@ class Scan:
 
     __slots__ = ("_by_list", "_index", "text")
 
-    def __init__(self, index: PhraseIndex, text: str, by_list: dict[int, list[_Hit]]) -> None:
+    def __init__(
+        self, index: PhraseIndex, text: str, by_list: list[list[_Hit] | tuple[()]]
+    ) -> None:
         self._index = index
         self.text = text
         self._by_list = by_list
@@ -180,7 +184,7 @@ class Scan:
             if m:
                 out.append((a, a + m.end()))
                 pos = a + m.end()
-        for s, _, _, stem, run, right in self._by_list.get(self._index.names[name], ()):
+        for s, _, _, stem, run, right in self._by_list[self._index.names[name]]:
             if s < pos:
                 continue
             if s >= b:
@@ -209,7 +213,7 @@ class Scan:
         with ``avoid``, whether a phrase not overlapping those spans is there."""
         text = self.text
         b = len(text) if b is None else b
-        for s, _, _, stem, run, right in self._by_list.get(self._index.names[name], ()):
+        for s, _, _, stem, run, right in self._by_list[self._index.names[name]]:
             if s < a:
                 continue
             if s >= b:

@@ -11,6 +11,7 @@ from itertools import pairwise
 
 from bot.claims.lexicon import Lexicon
 from bot.claims.scan import Scan, Span
+from bot.claims.tokens import word_char
 
 _CONFIRM = ("confirm", "verify")
 _CONFIRM_WORDS = frozenset(_CONFIRM)  # what the pattern below needs
@@ -97,7 +98,7 @@ class StanceReader:
         text = sc.text
         if (
             not self._simple
-            or not all(s < e and _is_word(text[s]) and _is_word(text[e - 1]) for s, e in names)
+            or not all(s < e and word_char(text[s]) and word_char(text[e - 1]) for s, e in names)
             or self._may_join(text, cs, ce, names, possible)
         ):
             squeezed = _squeezed(text, cs, ce, names)
@@ -164,11 +165,6 @@ class _Region:
         if self.verb.has(name):
             return True
         return self.scan.has(name, self.a, self.b, self.avoid)
-
-
-def _is_word(c: str) -> bool:
-    """What `\\w` matches (one character)."""
-    return c.isalnum() or c == "_"
 
 
 def _pairs(phrase: str) -> list[tuple[str, str]]:

@@ -43,6 +43,11 @@ _ASCII_DIGITS = b"0123456789"
 _DIGIT_MARKS = bytes(48 if 48 <= i <= 57 else 32 for i in range(256))
 
 
+def word_char(c: str) -> bool:
+    """Whether the character ``c`` is one `\\w` matches."""
+    return c.isalnum() or c == "_"
+
+
 def has_digit(text: str) -> bool:
     """Whether ``text`` holds a digit (as ``\\d`` matches one)."""
     if text.isascii():
