@@ -1,17 +1,21 @@
-"""The one-pass phrase scanner finds, per list and span, what the list's regex finds."""
+"""The one-pass phrase scanner finds, per list and span, what the list's regex finds; the word
+gates and character helpers answer as the regexes they stand in for."""
 
 from __future__ import annotations
 
 import json
 import random
 import re
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
+from bot.claims.gates import Gate
 from bot.claims.lexicon import Lexicon, compile_lexicon, phrases_re
 from bot.claims.pack import load_pack
 from bot.claims.scan import PhraseIndex
+from bot.claims.tokens import digit_runs, has_digit, positions, word_char
 
 TRICKY = ["deploy*", "US", "us", "U.S.", "it's", "he", "Rep.", "MP", "MPs", "said north", "$5"]
 TEXTS = [
@@ -133,3 +137,32 @@ def test_negation_prefilter_keeps_upper_case() -> None:
             want = _reference_stance(lex, text, start, "said", ws)
             assert want == "denies"
             assert reader.stance(scan, clause.start, clause.end, ws, start, "said") == want
+
+
+def test_gates_read_together_answer_as_each_alone() -> None:
+    """A lexicon's gates answer through their `GateSet` exactly as each would on its own."""
+    lex = compile_lexicon(load_pack("nk-troops"))
+    gates = [g for f in fields(lex) if isinstance(g := getattr(lex, f.name), Gate)]
+    gates += [*lex.stance_gates, *(q.needs_gate for q in lex.questions.values() if q.needs_gate)]
+    assert gates and all(g.owner is not None for g in gates)
+    vocabulary = sorted({w for g in gates for w in g.firsts} | {"said", "the", "troops", "x"})
+    rng = random.Random(11)
+    for _ in range(3000):
+        words = frozenset(rng.sample(vocabulary, rng.randint(0, 6)))
+        words |= {p + "ed" for g in gates for p in g.prefixes if rng.random() < 0.05}
+        for g in gates:
+            alone = Gate(g.firsts, g.prefixes, g.always)
+            assert g.maybe(words) == alone.maybe(words), (sorted(words), g.firsts)
+
+
+def test_character_helpers_agree_with_the_regex_engine() -> None:
+    """`positions`, `has_digit`, `digit_runs` and `word_char` say what the regexes say."""
+    for c in map(chr, range(0x10000)):
+        assert word_char(c) == bool(re.match(r"\w", c)), hex(ord(c))
+    rng = random.Random(2)
+    alphabet = "ab 1,09.;!?\n\u0663\u00a0é_-"  # (U+0663: an Arabic-Indic digit)
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert has_digit(text) == bool(re.search(r"\d", text)), text
+        assert digit_runs(text) == [m.start() for m in re.finditer(r"\d+", text)], text
+        assert positions(text, ".!?\n") == [m.start() for m in re.finditer(r"[.!?\n]", text)]

@@ -15,7 +15,7 @@ from bot.claims.lexicon import Lexicon, lookup
 from bot.claims.numbers import Number, find_numbers, may_hold_numbers
 from bot.claims.scan import Scan
 from bot.claims.stance import StanceReader
-from bot.claims.tokens import lowered
+from bot.claims.tokens import lowered, positions
 from bot.models import Claim, Published
 
 MEDIA = "media"
@@ -167,26 +167,17 @@ def clauses(sentence: str, ws: frozenset[str]) -> list[Clause]:
     if not _JOINERS.isdisjoint(ws) or ("and" in ws and "that" in ws):
         cuts = [m.start() for m in _CLAUSE.finditer(lowered(sentence))]
     else:
-        # Only ";" and "," can start a clause: `str.find` goes from one to the next.
-        commas = _separators(sentence, ",")
+        # Only ";" and "," can start a clause.
+        commas = positions(sentence, ",")
         if commas:
             low = lowered(sentence)
             commas = [i for i in commas if _AFTER_COMMA.match(low, i + 1)]
-        cuts = sorted(_separators(sentence, ";") + commas)
+        cuts = sorted(positions(sentence, ";") + commas)
     for cut in cuts:
         out.append(Clause(start, cut, ws))
         start = cut
     out.append(Clause(start, len(sentence), ws))
     return out
-
-
-def _separators(text: str, mark: str) -> list[int]:
-    found: list[int] = []
-    i = text.find(mark)
-    while i >= 0:
-        found.append(i)
-        i = text.find(mark, i + 1)
-    return found
 
 
 class ClauseReader:
@@ -275,11 +266,13 @@ class ClauseReader:
             if start in asked and stance not in REFUSALS:
                 continue
             for actor in who.actors:
+                own = lex.own_side.get(actor)
                 claims.append(
                     Draft(
                         qid,
                         actor,
-                        stance,
+                        # What a side says of its own troops it admits.
+                        "confirms" if stance == "asserts" and own and qid in own else stance,
                         number.value if number else None,
                         number.value_high if number else None,
                         number.qualifier if number else None,

@@ -43,6 +43,20 @@ _ASCII_DIGITS = b"0123456789"
 _DIGIT_MARKS = bytes(48 if 48 <= i <= 57 else 32 for i in range(256))
 
 
+def positions(text: str, chars: str) -> list[int]:
+    """Where any of ``chars`` stands in ``text``, in order (`str.find` passes over the text far
+    faster than a regex's character class)."""
+    found: list[int] = []
+    for c in chars:
+        i = text.find(c)
+        while i >= 0:
+            found.append(i)
+            i = text.find(c, i + 1)
+    if len(chars) > 1:
+        found.sort()
+    return found
+
+
 def word_char(c: str) -> bool:
     """Whether the character ``c`` is one `\\w` matches."""
     return c.isalnum() or c == "_"
