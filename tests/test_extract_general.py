@@ -537,3 +537,20 @@ def test_a_headline_figure_before_its_trailing_source(ex: Extractor) -> None:
 def test_soldiers_lost_are_not_a_dispatch(ex: Extractor) -> None:
     got = run(ex, "North Korea lost some 700 soldiers near Kursk in a week, the NIS said.")
     assert ("troops.count", "kr.nis", "asserts", 700) not in got
+
+
+# -- a side speaking of its own troops admits what it says -----------------------------------
+
+
+def test_own_side_statements_confirm(ex: Extractor) -> None:
+    got = run(ex, "General Valery Gerasimov said soldiers of the Korean People's Army had fought "
+                  "side by side with Russian units in the Kursk region.")  # fmt: skip
+    assert ("troops.combat", "ru.military", "confirms", None) in got
+    got = run(ex, "KCNA said the units had fought in Kursk on Kim Jong Un's orders, and Kim "
+                  "mourned the loss of nine soldiers, the agency said.")  # fmt: skip
+    assert ("troops.combat", "kp.government", "confirms", None) in got
+    # Another side saying the same asserts it; a side's denial stays a denial.
+    got = run(ex, "Ukraine's military intelligence said North Korean troops had fought in "
+                  "Kursk. Pyongyang denied that its soldiers were in Russia.")  # fmt: skip
+    assert ("troops.combat", "ua.intelligence", "asserts", None) in got
+    assert ("troops.deployed", "kp.government", "denies", None) in got
