@@ -14,7 +14,8 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, func, select, union_all
+from sqlalchemy import BindParameter, Select, Text, bindparam, func, select, true, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from bot.ledger.base import LedgerBase
 from bot.ledger.schema import claims, items, outlet_name, sources
@@ -53,6 +54,33 @@ def _heads_query(n_pairs: int, per_pair: int) -> Select[Any]:
         for i in range(n_pairs)
     ]
     return _with_item(union_all(*branches).subquery("heads"))
+
+
+@lru_cache(maxsize=8)
+def _heads_lateral(per_pair: int) -> Select[Any]:
+    """PostgreSQL: what `_heads_query` reads, for any number of pairs in one statement. The
+    pairs come as two arrays (``questions``, ``actors``) and a LATERAL subquery reads each pair's
+    index range. Once the table has statistics, planning a UNION of a hundred branches costs
+    ~50 ms a call, five times its execution; this statement is planned once."""
+    pairs = (
+        func.unnest(
+            bindparam("questions", type_=ARRAY(Text)), bindparam("actors", type_=ARRAY(Text))
+        )
+        .table_valued("question", "actor")
+        .render_derived(name="pairs")
+    )
+    head = (
+        select(claims)
+        .where(
+            claims.c.story == bindparam("story"),
+            claims.c.question == pairs.c.question,
+            claims.c.actor == pairs.c.actor,
+        )
+        .order_by(claims.c.said_at.desc(), claims.c.id.desc())
+        .limit(per_pair)
+        .lateral("head")
+    )
+    return _with_item(select(head).select_from(pairs).join(head, true()).subquery("heads"))
 
 
 def to_claim_record(row: Any) -> ClaimRecord:
@@ -152,12 +180,17 @@ class ClaimsMixin(LedgerBase):
         no claim came since. (On PostgreSQL concurrent transactions may commit a lower id after
         a higher one, so it always reads.) A source renamed by add_source empties the cache."""
         pairs = list(pairs)
-        params: dict[str, str] = {"story": story}
-        for i, (q, a) in enumerate(pairs):
-            params[f"q{i}"], params[f"a{i}"] = q, a
         n_pairs = len(pairs)
         if not n_pairs:
             return []
+        params: dict[str, Any] = {"story": story}
+        if self.is_postgres:
+            query = _heads_lateral(per_pair)
+            params["questions"], params["actors"] = [q for q, _ in pairs], [a for _, a in pairs]
+        else:
+            query = _heads_query(n_pairs, per_pair)
+            for i, (q, a) in enumerate(pairs):
+                params[f"q{i}"], params[f"a{i}"] = q, a
         use_cache = cached and self.dialect == "sqlite"
         key = (story, tuple(pairs), per_pair)
         async with self.read() as conn:
@@ -166,7 +199,7 @@ class ClaimsMixin(LedgerBase):
                 hit = self._heads_cache.get(key)
                 if hit is not None and hit[0] == newest:
                     return list(hit[1])
-            result = await conn.execute(_heads_query(n_pairs, per_pair), params)
+            result = await conn.execute(query, params)
             records = claim_records(result.all(), list(result.keys()))
         records.sort(key=lambda r: (r.said_at, r.id), reverse=True)
         if use_cache:
