@@ -555,3 +555,44 @@ def test_own_side_statements_confirm(ex: Extractor) -> None:
                   "Kursk. Pyongyang denied that its soldiers were in Russia.")  # fmt: skip
     assert ("troops.combat", "ua.intelligence", "asserts", None) in got
     assert ("troops.deployed", "kp.government", "denies", None) in got
+
+
+# -- a transcript's turn speaks for its speaker until the next label --------------------------
+
+
+def test_a_transcript_turn_keeps_its_speaker(ex: Extractor) -> None:
+    got = run(ex, "Q: Are they fighting yet?\n\nMAJ. GEN. RYDER: Thanks for the question. We "
+                  "can now confirm that North Korean soldiers have been engaged in combat "
+                  "operations in Kursk.\n\nQ: Seoul says 3,000 North Korean troops were sent. "
+                  "Is that right?")  # fmt: skip
+    assert ("troops.combat", "us.government", "confirms", None) in got
+    # The questioner's turn is nobody's claim.
+    assert not any(q == "troops.count" and a == "us.government" for q, a, _, _ in got)
+
+
+# -- wording seen in reports beyond the labelled sets -----------------------------------------
+
+
+def test_none_of_them_negates(ex: Extractor) -> None:
+    got = run(ex, "None of the North Korean soldiers has gone to the front so far, the NIS said.")
+    assert ("troops.combat", "kr.nis", "denies", None) in got
+    got = run(ex, "The NIS said North Korean troops were in Kursk, but none had entered combat.")
+    assert ("troops.combat", "kr.nis", "denies", None) in got
+
+
+def test_deserters_are_not_a_dispatch(ex: Extractor) -> None:
+    got = run(ex, "Some 18 North Korean soldiers had abandoned their unit near Bryansk, "
+                  "Ukraine's military intelligence said.")  # fmt: skip
+    assert not any(q == "troops.count" for q, _, _, _ in got)
+
+
+def test_a_diplomat_speaks_for_his_country(ex: Extractor) -> None:
+    got = run(ex, "A North Korean diplomat rejected reports that Pyongyang had sent troops to "
+                  "Russia, calling them groundless rumours.")  # fmt: skip
+    assert ("troops.deployed", "kp.government", "denies", None) in got
+
+
+def test_a_worry_about_what_may_happen_is_no_claim(ex: Extractor) -> None:
+    got = run(ex, "It is a real worry that Moscow may use North Korean troops on the battlefield "
+                  "in Kursk, the Pentagon said.")  # fmt: skip
+    assert not any(q == "troops.combat" for q, _, _, _ in got)

@@ -68,11 +68,11 @@ _AFTER_QUOTE_OR_COMMA = re.compile(r"[,”\"]\s*(?:[\w'’.-]+\s+){0,7}$")
 # What lies between such a subject and its pronoun: its own clause, closed by ":" or ";".
 _OWN_CLAUSE = re.compile(r"[^,:;]*[:;]\s*")
 _SENTENCE_HEAD = re.compile(r"\W*(?:(?:but|and|however|meanwhile|the)\s+)?", re.IGNORECASE)
-# A transcript's speaker label: "MS. SINGH:", "GEN. RYDER:", "SECRETARY BLINKEN:".
+# A transcript's speaker label: "MS. SINGH:", "GEN. RYDER:", "SECRETARY BLINKEN:", "Q:".
 _LABEL = re.compile(
     r"(?:(?:MR|MS|MRS|DR|GEN|MAJ|LT|CAPT|BRIG|VICE|REAR|SGT|ADM|COL|AMB|SEC|SECRETARY|"
     r"GENERAL|ADMIRAL|AMBASSADOR)\.?\s+){0,3}"
-    r"(?P<name>[A-Z][A-Z'’-]+(?:\s+[A-Z][A-Z'’-]+){0,2}):\s"
+    r"(?P<name>Q|[A-Z][A-Z'’-]+(?:\s+[A-Z][A-Z'’-]+){0,2}):\s"
 )
 # "said to show", "reported to be", "believed to have": a verb of hearsay after its noun.
 _HEARSAY = re.compile(
@@ -384,12 +384,24 @@ def find_anchors(lex: Lexicon, sc: Scan, words: frozenset[str] | None = None) ->
     label = _LABEL.match(sentence) if ":" in sentence[:40] else None
     if label is not None:
         # A transcript's speaker label ("MR. KIRBY: We assess that ..."): a source for the turn.
-        name = label.group("name").title()
-        actor = _label_actor(lex, name)
+        actor, name = speaker_label(lex, label)
         if actor is not None:
             anchors.append(Anchor(0, label.end(), SOURCE, (actor,), name))
     anchors.sort(key=lambda a: a.start)
     return anchors
+
+
+def turn_label(lex: Lexicon, sentence: str) -> tuple[str | None, str] | None:
+    """The speaker label opening a transcript's turn ("MR. KIRBY: ...", "Q: ..."): the actor
+    who speaks (None: a questioner, or someone the pack does not know) and the name; None
+    where the sentence opens no turn."""
+    label = _LABEL.match(sentence) if ":" in sentence[:40] else None
+    return None if label is None else speaker_label(lex, label)
+
+
+def speaker_label(lex: Lexicon, label: re.Match[str]) -> tuple[str | None, str]:
+    name = label.group("name").title()
+    return _label_actor(lex, name), name
 
 
 def _anchor(

@@ -45,7 +45,7 @@ _DIGIT = re.compile(r"\d")
 _APPOSITIVE = " \t\n,;—–-"
 _NO_SUBJECT = re.compile(
     r"[\s,]*(?:but|and|while|yet)\s+(?:have|has|had|were|was|are|is|did|do|does|could|would|"
-    r"will|can|cannot|may|might|not|never|also|then)\b",
+    r"will|can|cannot|may|might|not|never|also|then|none)\b",
     re.IGNORECASE,
 )
 # A figure heading a plural noun of its own counts that noun ("five military training grounds").

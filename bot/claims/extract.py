@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.claims.attribution import SOURCE, Anchor, find_anchors, find_mentions
+from bot.claims.attribution import SOURCE, Anchor, find_anchors, find_mentions, turn_label
 from bot.claims.clause import MEDIA, REFUSALS, ClauseReader, Draft, Who, clauses, govern
 from bot.claims.lexicon import Lexicon, compile_lexicon
 from bot.claims.pack import StoryPack
@@ -46,6 +46,8 @@ class _State:
         self.pending: list[tuple[str, frozenset[str], Scan | None]] = []
         self.names: dict[str, tuple[tuple[str, ...], str]] = {}  # surname -> actors, speaker
         self.topic = topic  # the question of the last claim: what "the reports" refers to
+        # In a transcript, who speaks the current turn ("MR. KIRBY: ..." until "Q: ...").
+        self.turn: Who | None = None
 
 
 class Extractor:
@@ -82,6 +84,11 @@ class Extractor:
         read = _ACRONYM_GLOSS.sub(_blank, text) if "(" in text else text
         fold = folded(read)
         for start, end in split_sentences(read):
+            if read.find(":", start, min(end, start + 40)) >= 0:
+                label = turn_label(self.lex, read[start:end])
+                if label is not None:
+                    actor, name = label
+                    state.turn = Who((actor,), name, 0.7) if actor else None
             ws = frozenset(fold[start:end].split()) if fold is not None else None
             found = self._sentence(read[start:end], state, headline=False, ws=ws)
             if found:
@@ -138,6 +145,9 @@ class Extractor:
         anchors = self._resolve(find_anchors(lex, sc, ws), sentence, state)
         if headline:
             anchors = [*anchors, *self._headline_anchor(sc)]
+        elif not anchors and state.turn is not None:
+            # A sentence of a transcript's turn, with no speaker of its own: the turn's.
+            anchors = [(Anchor(0, 0, SOURCE, state.turn.actors, state.turn.speaker), state.turn)]
         elif not anchors:
             hearsay = None if _HEARSAY_WORDS.isdisjoint(ws) else _AGENTLESS.search(sentence)
             if hearsay is None:

@@ -21,6 +21,9 @@ _GAPPED_DOUBT = re.compile(
     rf"(?:[\w'’]+\s+){{1,4}}?(?:{'|'.join(_CONFIRM)})\b",
     re.IGNORECASE,
 )
+# A clause whose subject is "none" ("none of them has ...", "but none had ...") negates all
+# it says, however far its cue.
+_NONE_HEAD = re.compile(r"[\W_]*(?:(?:and|but|yet)\s+)?none\b", re.IGNORECASE)
 _CACHE_MAX = 4096  # verbs as written: they repeat, but not without end
 _WORD_EDGE = re.compile(r"\w(?:.*\w)?", re.DOTALL)  # fullmatch: starts and ends a word
 # "no fewer than 10,000", "not more than 3,000": a figure's bound, not a negation of the claim.
@@ -87,6 +90,8 @@ class StanceReader:
             before = before[: bound.start()] if bound else before
         if negated and lex.negation_re.search(before):
             return "denies"
+        if _NONE_HEAD.match(sc.text, cs, cs + start):
+            return "denies"  # "None of the troops has gone to the front": the whole clause
         if can_confirm and region and region.has("confirms"):
             return "confirms"
         return "asserts"
