@@ -270,9 +270,9 @@ def test_dev_set_f1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 FRESH = sorted((Path(__file__).parent / "data").glob("claims-fresh-*.jsonl"))
 # The later sets have had fewer rules drawn from them (F1 when first scored: d 0.56, e 0.68,
-# f 0.66, g 0.71, h 0.83, and no rule from h): lower floors, against regressions.
+# f 0.66, g 0.71, h 0.83, i 0.73, j 0.62, and no rule from h): lower floors, against regressions.
 FLOOR = {"claims-fresh-d": 0.65, "claims-fresh-e": 0.65, "claims-fresh-f": 0.65,
-         "claims-fresh-g": 0.65}  # fmt: skip
+         "claims-fresh-g": 0.65, "claims-fresh-i": 0.7, "claims-fresh-j": 0.6}  # fmt: skip
 
 
 def _matched(gold: list[dict], preds: list[dict]) -> tuple[int, int, int]:
