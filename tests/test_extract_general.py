@@ -547,6 +547,8 @@ def test_own_side_statements_confirm(ex: Extractor) -> None:
     got = run(ex, "General Valery Gerasimov said soldiers of the Korean People's Army had fought "
                   "side by side with Russian units in the Kursk region.")  # fmt: skip
     assert ("troops.combat", "ru.military", "confirms", None) in got
+    # Having fought there, they were sent: the admission admits both.
+    assert ("troops.deployed", "ru.military", "confirms", None) in got
     got = run(ex, "KCNA said the units had fought in Kursk on Kim Jong Un's orders, and Kim "
                   "mourned the loss of nine soldiers, the agency said.")  # fmt: skip
     assert ("troops.combat", "kp.government", "confirms", None) in got

@@ -266,21 +266,32 @@ class ClauseReader:
             if start in asked and stance not in REFUSALS:
                 continue
             for actor in who.actors:
+                confidence = round(who.confidence - (0.1 if headline else 0.0), 2)
                 own = lex.own_side.get(actor)
+                admits = own is not None and qid in own and stance in ("asserts", "confirms")
                 claims.append(
                     Draft(
                         qid,
                         actor,
                         # What a side says of its own troops it admits.
-                        "confirms" if stance == "asserts" and own and qid in own else stance,
+                        "confirms" if admits else stance,
                         number.value if number else None,
                         number.value_high if number else None,
                         number.qualifier if number else None,
                         who.speaker,
                         sentence,
-                        round(who.confidence - (0.1 if headline else 0.0), 2),
+                        confidence,
                     )
                 )
+                if admits and own is not None:
+                    # An admission admits what it implies: to have fought there, to have been
+                    # sent (news of the admission is news of both).
+                    claims.extend(
+                        Draft(s, actor, "confirms", None, None, None, who.speaker, sentence,
+                              confidence)
+                        for s in rule.subsumes
+                        if s in own
+                    )  # fmt: skip
         return claims
 
     def _questions(self, cue: str) -> tuple[str, ...]:
