@@ -598,3 +598,9 @@ def test_a_worry_about_what_may_happen_is_no_claim(ex: Extractor) -> None:
     got = run(ex, "It is a real worry that Moscow may use North Korean troops on the battlefield "
                   "in Kursk, the Pentagon said.")  # fmt: skip
     assert not any(q == "troops.combat" for q, _, _, _ in got)
+
+
+def test_a_long_estimate_frame(ex: Extractor) -> None:
+    got = run(ex, "Seoul's intelligence service had earlier put the number of North Korean "
+                  "engineers sent for the demining work at about 1,000.")  # fmt: skip
+    assert ("troops.count", "kr.nis", "asserts", 1000) in got

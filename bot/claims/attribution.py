@@ -80,7 +80,7 @@ _HEARSAY = re.compile(
 )
 # An estimate's frame: "put the death toll at 600", "placed North Korean losses at 4,000".
 _AT_FRAME_VERBS = frozenset(["put", "puts", "putting", "placed", "places", "placing"])
-_AT = re.compile(r"(?:\s+[\w'’.-]+){1,10}?\s+at\s+")
+_AT = re.compile(r"(?:\s+[\w'’.-]+){1,14}?\s+at\s+")
 
 LEAD, TRAIL, CONT, SOURCE = "lead", "trail", "cont", "source"
 
