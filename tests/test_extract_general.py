@@ -604,3 +604,12 @@ def test_a_long_estimate_frame(ex: Extractor) -> None:
     got = run(ex, "Seoul's intelligence service had earlier put the number of North Korean "
                   "engineers sent for the demining work at about 1,000.")  # fmt: skip
     assert ("troops.count", "kr.nis", "asserts", 1000) in got
+
+
+def test_what_may_be_sent_is_no_claim(ex: Extractor) -> None:
+    got = run(ex, "He warned that Pyongyang could send more troops to Russia, the NIS said. "
+                  "In May, North Korea sent 3,000 more soldiers, the agency said.")  # fmt: skip
+    # The warning claims nothing; "In May" is a date, not a modal.
+    assert got == {("troops.count", "kr.nis", "asserts", 3000)}
+    got = run(ex, "Pyongyang may send more soldiers to Russia, the NIS said.")
+    assert not any(q == "troops.deployed" for q, _, _, _ in got)

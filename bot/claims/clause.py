@@ -34,6 +34,7 @@ _AFTER_COMMA = re.compile(
     r"indicating|meaning|as well as|according)\b",
 )
 _JOINERS = frozenset(["but", "while"])
+_MODALS = ("may", "might", "could")
 REFUSALS = ("denies", "doubts", "deflects")  # the stances that refuse a claim
 # Between two figures, what makes the first a part of the second ("4,000 of the roughly").
 _PART_OF = re.compile(
@@ -234,9 +235,9 @@ class ClauseReader:
                     and lex.other_sides_re.search(before[-40:])
                 ):
                     continue  # "Russian forces fighting": about someone else
-                if hypothetical and lex.hypothetical_re.search(before):
-                    # "if", "whether", "how many": asked, not claimed, unless the answer
-                    # refuses it ("asked whether ..., he could not confirm it").
+                if (hypothetical and lex.hypothetical_re.search(before)) or _modal(before):
+                    # "if", "whether", "how many", "may send": asked or possible, not claimed,
+                    # unless the answer refuses it ("asked whether ..., he could not confirm it").
                     asked.add(m_start)
                 if rule.value == "near" and lex.other_people_re.match(text, m_end):
                     continue  # "killed eight Russian soldiers": the victims are someone else
@@ -479,6 +480,13 @@ def _numbers(text: str, clause: Clause) -> list[Number]:
         holds = may_hold_numbers(text, clause.words)
         clause.numbers = find_numbers(text, clause.words) if holds else []
     return clause.numbers
+
+
+def _modal(before: str) -> bool:
+    """Whether a modal of possibility comes right before a cue ("Pyongyang may send more
+    troops", "could deploy"): a possibility, not a claim. Lower case only: "in May" is a date."""
+    tail = before.rstrip()
+    return tail.endswith(_MODALS) and tail[tail.rfind(" ") + 1 :] in _MODALS
 
 
 def _in_name(sentence: str, start: int, end: int) -> bool:
