@@ -613,3 +613,13 @@ def test_what_may_be_sent_is_no_claim(ex: Extractor) -> None:
     assert got == {("troops.count", "kr.nis", "asserts", 3000)}
     got = run(ex, "Pyongyang may send more soldiers to Russia, the NIS said.")
     assert not any(q == "troops.deployed" for q, _, _, _ in got)
+
+
+def test_an_admitted_loss_admits_the_deployment(ex: Extractor) -> None:
+    got = run(ex, "Nine North Korean soldiers were killed clearing mines in Russia's Kursk "
+                  "region, KCNA said.")  # fmt: skip
+    assert got == {("casualties.killed", "kp.government", "confirms", 9),
+                   ("troops.deployed", "kp.government", "confirms", None)}  # fmt: skip
+    # Another side's count of the dead admits nothing for North Korea.
+    got = run(ex, "Nine North Korean soldiers were killed in Kursk, the NIS said.")
+    assert got == {("casualties.killed", "kr.nis", "asserts", 9)}

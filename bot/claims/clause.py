@@ -285,12 +285,12 @@ class ClauseReader:
                     )
                 )
                 if admits and own is not None:
-                    # An admission admits what it implies: to have fought there, to have been
-                    # sent (news of the admission is news of both).
+                    # An admission admits what it implies (to have fought there is to have been
+                    # sent): news of the admission is news of both.
                     claims.extend(
                         Draft(s, actor, "confirms", None, None, None, who.speaker, sentence,
                               confidence)
-                        for s in rule.subsumes
+                        for s in lex.admissions_imply.get(qid, ())
                         if s in own
                     )  # fmt: skip
         return claims

@@ -130,6 +130,7 @@ class Lexicon:
     country_re: re.Pattern[str]
     country_actors: dict[str, str]
     own_side: dict[str, frozenset[str]]  # actor -> the questions where its assertions admit
+    admissions_imply: dict[str, tuple[str, ...]]  # question admitted -> questions admitted too
     anaphor_re: re.Pattern[str]
     relays: dict[str, str]
     relay_re: re.Pattern[str]
@@ -168,6 +169,7 @@ def _list(table: Mapping[str, Any], key: str) -> list[str]:
 def compile_lexicon(pack: StoryPack) -> Lexicon:
     ex: dict[str, Any] = pack.raw.get("extraction", {})
     own_side: dict[str, Any] = ex.get("own_side", {})
+    implies: dict[str, Any] = ex.get("admissions_imply", {})
     gates = GateSet()
     terms: dict[str, Any] = ex.get("terms", {})
     raw_questions = {q["id"]: q for q in pack.raw.get("questions", ())}
@@ -274,6 +276,7 @@ def compile_lexicon(pack: StoryPack) -> Lexicon:
         country_re=phrases_re(countries),
         country_actors=dict(ex.get("country_actors", {})),
         own_side={a: frozenset(_list(own_side, a)) for a in own_side},
+        admissions_imply={q: tuple(_list(implies, q)) for q in implies},
         anaphor_re=phrases_re(anaphors),
         mention_re=phrases_re([*anaphors, *countries, *relays, *roles, *aliases]),
         mention_kinds=kinds,
