@@ -623,3 +623,11 @@ def test_an_admitted_loss_admits_the_deployment(ex: Extractor) -> None:
     # Another side's count of the dead admits nothing for North Korea.
     got = run(ex, "Nine North Korean soldiers were killed in Kursk, the NIS said.")
     assert got == {("casualties.killed", "kr.nis", "asserts", 9)}
+
+
+def test_not_only_but_also_is_one_clause(ex: Extractor) -> None:
+    got = run(ex, "North Korea is sending Russia not only its soldiers but also ballistic "
+                  "missiles, Ukraine's foreign minister said.")  # fmt: skip
+    assert ("arms.supply", "ua.government", "asserts", None) in got
+    got = run(ex, "Pyongyang is handing Moscow weapons as well as people, Zelensky said.")
+    assert ("arms.supply", "ua.government", "asserts", None) in got

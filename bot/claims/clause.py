@@ -24,7 +24,7 @@ MEDIA = "media"
 _CLAUSE = re.compile(
     r"(?=[;,\s])(?:;|,\s+(?:and|but|while|whereas|although|though|adding|saying|noting|"
     r"suggesting|indicating|meaning|as well as|"
-    r"according)\b|\s+but\s+|\s+while\s+|,?\s+and\s+that\b)",
+    r"according)\b|\s+but\s+(?!also\b)|\s+while\s+|,?\s+and\s+that\b)",
 )
 # The branches of `_CLAUSE` that need no word of the sentence but those after a comma: where
 # the sentence has no "but", "while" nor "and ... that", they are all that can match: a ";",
