@@ -631,3 +631,10 @@ def test_not_only_but_also_is_one_clause(ex: Extractor) -> None:
     assert ("arms.supply", "ua.government", "asserts", None) in got
     got = run(ex, "Pyongyang is handing Moscow weapons as well as people, Zelensky said.")
     assert ("arms.supply", "ua.government", "asserts", None) in got
+
+
+def test_a_place_opening_the_sentence_qualifies_the_title(ex: Extractor) -> None:
+    got = run(ex, "Kyiv said North Korean troops were fighting. In Seoul, however, the Defence "
+                  "Ministry said it did not believe the North Koreans were fighting.")  # fmt: skip
+    assert any(a == "kr.military" and q == "troops.combat" for q, a, _, _ in got)
+    assert not any(a == "ua.government" and s == "doubts" for _, a, s, _ in got)

@@ -36,7 +36,10 @@ _NAME = re.compile(
 )
 _BEFORE_ROLE = re.compile(r"(?:['’]s)?\s+(?:[\w-]+\s+){0,2}$")
 _PLACE_OPENS = re.compile(r"\s*(?:In|From|Back in|Over in|Meanwhile in|Meanwhile,\s+in)\s+")
-_PLACE_COMMA = re.compile(r",\s+(?:the\s+)?(?:[\w-]+\s+)?")
+# "In Seoul, the defence ministry", "In Seoul, however, a defence ministry spokesman".
+_PLACE_COMMA = re.compile(
+    r",\s+(?:(?:however|meanwhile|though|too|also|in turn),\s+)?(?:the\s+|an?\s+)?(?:[\w-]+\s+)?"
+)
 _AFTER_ROLE_COUNTRY = re.compile(r"\s+(?:of|in)\s+(?:the\s+)?")
 _IN_TITLE = re.compile(r"\b(?:for|of the|on)\s+$")
 _TITLE_ENDS = ("for", "of the", "on")
