@@ -168,7 +168,7 @@ async def _analyze(ledger: Any) -> None:
     """PostgreSQL plans from table statistics, which autovacuum gathers on a running server
     after a bulk load; a test server may run without it (this one does), and a just-built ledger
     without statistics gets plans no deployment would (`!claims casualties`: 600 ms, not 3)."""
-    if ledger.dialect == "postgresql":
+    if ledger.is_postgres:
         async with ledger.write() as conn:
             await conn.execute(text("ANALYZE"))
 

@@ -10,9 +10,9 @@ import re
 
 from bot.claims.gates import norm
 from bot.claims.lexicon import Lexicon
-from bot.claims.numbers import find_numbers, may_end
+from bot.claims.numbers import find_numbers
 from bot.claims.scan import Scan
-from bot.claims.tokens import lowered
+from bot.claims.tokens import lowered, may_end
 
 _WINDOW = 110  # how far before a verb a speaker's noun phrase may start, in characters
 # The patterns below that hold words are in lower case and run on the lower-cased sentence

@@ -15,24 +15,25 @@ from bot.claims.lexicon import Lexicon, lookup
 from bot.claims.numbers import Number, find_numbers, may_hold_numbers
 from bot.claims.scan import Scan
 from bot.claims.stance import StanceReader
-from bot.claims.tokens import lowered, positions
+from bot.claims.tokens import has_digit, lowered, positions
 from bot.models import Claim, Published
 
 MEDIA = "media"
 # (Both run on the lower-cased sentence, without IGNORECASE, under which the engine is slower.)
+# The words after a comma that open a clause of their own.
+_CLAUSE_OPENERS = (
+    "and", "but", "while", "whereas", "although", "though", "adding", "saying", "noting",
+    "suggesting", "indicating", "meaning", "as well as", "according",
+)  # fmt: skip
+_AFTER_COMMA_RX = rf"\s+(?:{'|'.join(_CLAUSE_OPENERS)})\b"
 # Every branch starts with ";", "," or a space: the lookahead lets the engine skip other text.
 _CLAUSE = re.compile(
-    r"(?=[;,\s])(?:;|,\s+(?:and|but|while|whereas|although|though|adding|saying|noting|"
-    r"suggesting|indicating|meaning|as well as|"
-    r"according)\b|\s+but\s+(?!also\b)|\s+while\s+|,?\s+and\s+that\b)",
+    rf"(?=[;,\s])(?:;|,{_AFTER_COMMA_RX}|\s+but\s+(?!also\b)|\s+while\s+|,?\s+and\s+that\b)"
 )
 # The branches of `_CLAUSE` that need no word of the sentence but those after a comma: where
 # the sentence has no "but", "while" nor "and ... that", they are all that can match: a ";",
 # or a "," that this pattern matches after.
-_AFTER_COMMA = re.compile(
-    r"\s+(?:and|but|while|whereas|although|though|adding|saying|noting|suggesting|"
-    r"indicating|meaning|as well as|according)\b",
-)
+_AFTER_COMMA = re.compile(_AFTER_COMMA_RX)
 _JOINERS = frozenset(["but", "while"])
 _MODALS = ("may", "might", "could")
 REFUSALS = ("denies", "doubts", "deflects")  # the stances that refuse a claim
@@ -42,7 +43,6 @@ _PART_OF = re.compile(
     r"approximately|around|nearly|reported|total of)?\s*",
     re.IGNORECASE,
 )
-_DIGIT = re.compile(r"\d")
 _APPOSITIVE = " \t\n,;—–-"
 _NO_SUBJECT = re.compile(
     r"[\s,]*(?:but|and|while|yet)\s+(?:have|has|had|were|was|are|is|did|do|does|could|would|"
@@ -268,8 +268,8 @@ class ClauseReader:
                 continue
             for actor in who.actors:
                 confidence = round(who.confidence - (0.1 if headline else 0.0), 2)
-                own = lex.own_side.get(actor)
-                admits = own is not None and qid in own and stance in ("asserts", "confirms")
+                own = lex.own_side.get(actor, frozenset())
+                admits = qid in own and stance in ("asserts", "confirms")
                 claims.append(
                     Draft(
                         qid,
@@ -284,7 +284,7 @@ class ClauseReader:
                         confidence,
                     )
                 )
-                if admits and own is not None:
+                if admits:
                     # An admission admits what it implies (to have fought there is to have been
                     # sent): news of the admission is news of both.
                     claims.extend(
@@ -405,7 +405,7 @@ class ClauseReader:
                     ) or self._nounless(sc, text, clause, n, rule.subsumes)
                 h0, h1 = cs + max(0, n.start - _HEAD), cs + n.start
                 head_ok = bool(
-                    not _DIGIT.search(sc.text, h0, h1)
+                    not has_digit(sc.text[h0:h1])
                     and (
                         (rule.needs is not None and sc.has(rule.needs, h0, h1))
                         or not set(rule.subsumes).isdisjoint(self.asked(sc, h0, h1))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from bot.claims.lexicon import trie
-from bot.claims.tokens import digit_runs, has_digit, lowered, words
+from bot.claims.tokens import digit_runs, has_digit, lowered, may_end, words
 
 # A small table instead of a library: word2number is unmaintained (last release 2017) and
 # number-parser parses whole sentences (slow, and it rewrites the text we need offsets in).
@@ -196,13 +196,6 @@ def _qualifier(tail: str) -> str | None:
         if pattern.search(tail):
             return name
     return None
-
-
-def may_end(text: str, ends: tuple[str, ...]) -> bool:
-    """False when an ASCII ``text`` does not end (but for spaces) with one of ``ends``: the
-    regexes below need it, and an `endswith` is much cheaper than their search."""
-    tail = text.rstrip()
-    return not tail.isascii() or tail.lower().endswith(ends)
 
 
 def _excluded(text: str, start: int, end: int, token: str) -> bool:

@@ -30,7 +30,7 @@ def _astral(m: re.Match[str]) -> str:
 
 def _wordish(c: str) -> bool:
     """What `(?<![\\w-])` and `(?![\\w-])` look for around a phrase."""
-    return c.isalnum() or c == "_" or c == "-"
+    return word_char(c) or c == "-"
 
 
 class _Phrase:

@@ -25,7 +25,6 @@ _GAPPED_DOUBT = re.compile(
 # it says, however far its cue.
 _NONE_HEAD = re.compile(r"[\W_]*(?:(?:and|but|yet)\s+)?none\b", re.IGNORECASE)
 _CACHE_MAX = 4096  # verbs as written: they repeat, but not without end
-_WORD_EDGE = re.compile(r"\w(?:.*\w)?", re.DOTALL)  # fullmatch: starts and ends a word
 # "no fewer than 10,000", "not more than 3,000": a figure's bound, not a negation of the claim.
 _BOUND = re.compile(r"\b(?:no|not|nothing)\s+(?:fewer|less|more)\s+than\s*$", re.IGNORECASE)
 
@@ -53,7 +52,7 @@ class StanceReader:
         # Phrases and names that start and end with a letter or digit cannot touch each other,
         # and no phrase holds the bar: then the shortcut in `_region` is exact.
         self._simple = all(
-            _WORD_EDGE.fullmatch(p) and "|" not in p for ps in phrases.values() for p in ps
+            _word_edged(p, 0, len(p)) and "|" not in p for ps in phrases.values() for p in ps
         )
 
     def stance(self, sc: Scan, cs: int, ce: int, ws: frozenset[str], start: int, verb: str) -> str:
@@ -103,7 +102,7 @@ class StanceReader:
         text = sc.text
         if (
             not self._simple
-            or not all(s < e and word_char(text[s]) and word_char(text[e - 1]) for s, e in names)
+            or not all(_word_edged(text, s, e) for s, e in names)
             or self._may_join(text, cs, ce, names, possible)
         ):
             squeezed = _squeezed(text, cs, ce, names)
@@ -170,6 +169,11 @@ class _Region:
         if self.verb.has(name):
             return True
         return self.scan.has(name, self.a, self.b, self.avoid)
+
+
+def _word_edged(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] starts and ends with a word's character (`\\w`)."""
+    return start < end and word_char(text[start]) and word_char(text[end - 1])
 
 
 def _pairs(phrase: str) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, Text, bindparam, func, select, true, union_all
+from sqlalchemy import Select, Text, bindparam, func, select, true, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from bot.ledger.base import LedgerBase
@@ -35,22 +35,27 @@ def _claims_query() -> Select[Any]:
     return _with_item(claims)
 
 
+def _newest(question: Any, actor: Any, per_pair: int) -> Select[Any]:
+    """The newest ``per_pair`` claims of one pair of the story bound as ``story``: one range of
+    the index on (story, question, actor, said_at, id)."""
+    return (
+        select(claims)
+        .where(
+            claims.c.story == bindparam("story"),
+            claims.c.question == question,
+            claims.c.actor == actor,
+        )
+        .order_by(claims.c.said_at.desc(), claims.c.id.desc())
+        .limit(per_pair)
+    )
+
+
 @lru_cache(maxsize=64)
 def _heads_query(n_pairs: int, per_pair: int) -> Select[Any]:
     """The newest ``per_pair`` claims of ``n_pairs`` pairs, with bound parameters ``story``,
     ``q0``/``a0`` ... One index range per branch; items and sources joined once, outside."""
-    story: BindParameter[str] = bindparam("story")
     branches = [
-        select(claims)
-        .where(
-            claims.c.story == story,
-            claims.c.question == bindparam(f"q{i}"),
-            claims.c.actor == bindparam(f"a{i}"),
-        )
-        .order_by(claims.c.said_at.desc(), claims.c.id.desc())
-        .limit(per_pair)
-        .subquery()
-        .select()
+        _newest(bindparam(f"q{i}"), bindparam(f"a{i}"), per_pair).subquery().select()
         for i in range(n_pairs)
     ]
     return _with_item(union_all(*branches).subquery("heads"))
@@ -69,17 +74,7 @@ def _heads_lateral(per_pair: int) -> Select[Any]:
         .table_valued("question", "actor")
         .render_derived(name="pairs")
     )
-    head = (
-        select(claims)
-        .where(
-            claims.c.story == bindparam("story"),
-            claims.c.question == pairs.c.question,
-            claims.c.actor == pairs.c.actor,
-        )
-        .order_by(claims.c.said_at.desc(), claims.c.id.desc())
-        .limit(per_pair)
-        .lateral("head")
-    )
+    head = _newest(pairs.c.question, pairs.c.actor, per_pair).lateral("head")
     return _with_item(select(head).select_from(pairs).join(head, true()).subquery("heads"))
 
 
